@@ -1,0 +1,135 @@
+//! A oneshot channel: one message from one [`Sender`] to one [`Receiver`],
+//! between threads, between async tasks, or between a thread and a task in
+//! either direction.
+//!
+//! [`channel`] makes the pair with a single heap allocation. The sender's
+//! [`send`](Sender::send) consumes it, never blocks, and is lock-free and
+//! wait-free. The receiver can [`try_recv`](Receiver::try_recv), block the
+//! thread with [`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout)
+//! or [`recv_deadline`](Receiver::recv_deadline), or be `.await`ed on any
+//! executor, and these can be mixed on the same receiver in any order.
+//!
+//! A message still in the channel when the receiver is dropped is dropped
+//! with it. A send to a receiver that is gone hands the message back in a
+//! [`SendError`].
+//!
+//! # Examples
+//!
+//! Thread to thread:
+//!
+//! ```
+//! let (sender, receiver) = oneshot::channel();
+//! let worker = std::thread::spawn(move || sender.send(6 * 7).unwrap());
+//! assert_eq!(receiver.recv(), Ok(42));
+//! # worker.join().unwrap();
+//! ```
+//!
+//! The sender is dropped without sending:
+//!
+//! ```
+//! let (sender, receiver) = oneshot::channel::<u32>();
+//! drop(sender);
+//! assert_eq!(receiver.recv(), Err(oneshot::RecvError));
+//! ```
+//!
+//! A task waits for a thread, giving up on a timeout first and awaiting after
+//! (any executor works; a tiny one is hidden here):
+//!
+//! ```
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop {
+//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+//! #         std::thread::yield_now();
+//! #     }
+//! # }
+//! use std::time::Duration;
+//!
+//! let (sender, receiver) = oneshot::channel();
+//! let _ = receiver.recv_timeout(Duration::from_millis(1)); // probably times out
+//! let worker = std::thread::spawn(move || sender.send("late").unwrap());
+//! assert_eq!(block_on(receiver), Ok("late"));
+//! # worker.join().unwrap();
+//! ```
+//!
+//! # Features
+//!
+//! * `std` (default): the blocking receives. Without it the crate is
+//!   `#![no_std]` and needs only `alloc`; [`channel`], `send`, `try_recv`,
+//!   `is_closed` and `has_message` remain.
+//! * `async` (default): `impl Future for Receiver`, [`Sender::closed`] and
+//!   [`Sender::poll_closed`].
+//!
+//! # Guarantees
+//!
+//! * **One allocation** per channel, freed by whichever end leaves last.
+//!   For `T = u64` it is 40 bytes; `Sender`, `Receiver` and their `Option`s
+//!   are one pointer each.
+//! * **Atomic cost**: send-then-receive on one thread makes one atomic
+//!   read-modify-write (RMW) in total, the send's. `try_recv` makes none.
+//!   Poll `Pending`, send, poll `Ready` makes three. Re-polling with a waker
+//!   that `will_wake` the stored one makes none.
+//! * **No side waits for the other**: when the sender must wake a waiting
+//!   receiver it claims the waker, copies it, and releases it with a second
+//!   RMW; a receiver that is polled, dropped, timed out or closed in that
+//!   window records what it did and moves on, and whichever side is last
+//!   frees the allocation.
+//! * **Happens-before**: everything the sending thread did before `send`
+//!   happens-before the receive that returns the message.
+//! * Each message is dropped exactly once: received, left in a dropped
+//!   receiver, or handed back in a `SendError`.
+//!
+//! # How correctness is checked
+//!
+//! The state machine (see the `state` module's source) is model-checked with
+//! [loom](https://docs.rs/loom) (`RUSTFLAGS="--cfg loom"`), the test suite
+//! runs under Miri, and the workspace's integration tests cover every
+//! method, every poll/block mix, and drop accounting.
+
+// Implementation notes
+//
+// * `state.rs`: the bits of the state word, who owns each, and the claims.
+// * `channel.rs`: the allocation's layout and the unsafe accessors.
+// * `sender.rs` / `receiver.rs`: each end's transitions.
+// * `waker.rs`: the waker a blocked thread registers.
+// * `loom.rs`: the only place that switches to loom's primitives.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
+
+extern crate alloc;
+
+mod channel;
+mod errors;
+mod loom;
+mod receiver;
+mod sender;
+mod state;
+#[cfg(feature = "std")]
+mod waker;
+
+pub use errors::{RecvError, RecvTimeoutError, SendError, TryRecvError};
+pub use receiver::Receiver;
+pub use sender::Sender;
+
+/// Makes a oneshot channel: a [`Sender`] and a [`Receiver`] sharing one heap
+/// allocation, which is freed by whichever end is dropped last.
+///
+/// # Examples
+///
+/// ```
+/// let (sender, receiver) = oneshot::channel();
+/// sender.send(String::from("hello")).unwrap();
+/// assert_eq!(receiver.recv().as_deref(), Ok("hello"));
+/// ```
+#[must_use = "a channel does nothing unless both ends are used"]
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let channel = channel::Channel::<T>::allocate();
+    (Sender::from_channel(channel), Receiver::from_channel(channel))
+}

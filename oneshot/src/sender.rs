@@ -1,0 +1,411 @@
+//! The sending end: `send`, `is_closed`, `closed`/`poll_closed`, and what
+//! dropping an unsent sender does.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ptr::NonNull;
+#[cfg(feature = "async")]
+use core::task::{Context, Poll};
+
+use crate::channel::{self, Channel};
+use crate::errors::SendError;
+use crate::loom::Ordering::{AcqRel, Acquire, Relaxed};
+#[cfg(feature = "async")]
+use crate::loom::Ordering::Release;
+use crate::state::{self, MESSAGE, RX_CLAIM, RX_CLOSED, RX_GONE, RX_WAKER, TX_DROPPED, TX_WAKER};
+
+/// The sending end of a oneshot channel, made by [`channel`](crate::channel).
+///
+/// It sends at most one message: [`send`](Sender::send) consumes it, so a
+/// second send does not compile. It is neither `Clone` nor `Copy`.
+///
+/// Dropping a `Sender` without sending disconnects the channel: the receiver
+/// wakes up (if it waits) and gets [`RecvError`](crate::RecvError).
+///
+/// `Sender<T>` is invariant in `T`, so a `Sender<&'static str>` cannot be
+/// used to send a shorter-lived borrow:
+///
+/// ```compile_fail
+/// fn shorten<'a>(sender: oneshot::Sender<&'static str>) -> oneshot::Sender<&'a str> {
+///     sender
+/// }
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// let (sender, receiver) = oneshot::channel();
+/// std::thread::spawn(move || sender.send(42).unwrap());
+/// assert_eq!(receiver.recv(), Ok(42));
+/// ```
+pub struct Sender<T> {
+    channel: NonNull<Channel<T>>,
+    // `fn(T) -> T` makes the sender invariant in `T` (see the type docs)
+    // without affecting auto traits, which are implemented by hand below.
+    _invariant: PhantomData<fn(T) -> T>,
+}
+
+// SAFETY: the sender moves a `T` to whichever thread holds the receiver, so
+// `T: Send` is required and enough; every access to the shared allocation
+// goes through the state word's atomic protocol.
+unsafe impl<T: Send> Send for Sender<T> {}
+
+// SAFETY: through `&Sender` one can only call `is_closed` and `Debug`, which
+// do a single atomic load and never touch a `T`.
+unsafe impl<T> Sync for Sender<T> {}
+
+impl<T> Sender<T> {
+    pub(crate) const fn from_channel(channel: NonNull<Channel<T>>) -> Self {
+        Self {
+            channel,
+            _invariant: PhantomData,
+        }
+    }
+
+    fn shared(&self) -> &Channel<T> {
+        // SAFETY: the allocation lives until both ends have left, and this
+        // sender has not left (that only happens in `send` and `drop`, which
+        // stop using `self` first).
+        unsafe { self.channel.as_ref() }
+    }
+
+    /// Sends `message` to the receiver, consuming the sender.
+    ///
+    /// This never blocks and never allocates. It is lock-free and wait-free:
+    /// one atomic read-modify-write (RMW) when the receiver is not waiting.
+    /// When the receiver is waiting (a task that polled, or a blocked
+    /// thread), `send` also copies the receiver's waker out, makes a second
+    /// RMW, and then calls [`Waker::wake`](core::task::Waker::wake): that
+    /// call is the one step whose cost is not ours, since it runs the
+    /// executor's wake-up code (or `Thread::unpark`). If
+    /// [`poll_closed`](Sender::poll_closed) left a waker registered, `send`
+    /// withdraws it first with one more RMW.
+    ///
+    /// `Ok(())` means the message is in the channel for the receiver; it does
+    /// *not* mean it has been received (the receiver may still be dropped
+    /// with the message unread, which then drops it).
+    ///
+    /// # Errors
+    ///
+    /// If the receiver was dropped or [closed](crate::Receiver::close) first,
+    /// the message was not delivered and comes back in the [`SendError`].
+    ///
+    /// # Examples
+    ///
+    /// Sending to a receiver that is still there:
+    ///
+    /// ```
+    /// let (sender, receiver) = oneshot::channel();
+    /// assert!(sender.send("hi").is_ok());
+    /// assert_eq!(receiver.try_recv(), Ok("hi"));
+    /// ```
+    ///
+    /// Getting the message back when nobody listens:
+    ///
+    /// ```
+    /// let (sender, receiver) = oneshot::channel();
+    /// drop(receiver);
+    /// assert_eq!(sender.send(vec![1, 2]).unwrap_err().into_inner(), vec![1, 2]);
+    /// ```
+    pub fn send(self, message: T) -> Result<(), SendError<T>> {
+        let this = ManuallyDrop::new(self);
+        let ptr = this.channel;
+        let shared = this.shared();
+        let message = ManuallyDrop::new(message);
+
+        // ORDERING: Relaxed. It decides two things: whether our own
+        // `closed()` waker is stored (only we set TX_WAKER, so our own
+        // writes are enough), and an early refusal on RX_CLOSED, which is
+        // re-checked by the RMW below with the right ordering.
+        let state = shared.state.load(Relaxed);
+        if state & RX_CLOSED != 0 {
+            // Refused. Leave exactly as an unsent sender is dropped.
+            drop(ManuallyDrop::into_inner(this));
+            return Err(SendError::new(ManuallyDrop::into_inner(message)));
+        }
+        if state & TX_WAKER != 0 {
+            // ORDERING: Relaxed. If RX_CLOSED is clear in `prev`, the
+            // receiver never claimed the waker, which we stored ourselves,
+            // so there is nothing to synchronise with. If it is set, we touch
+            // nothing and leave through `drop`, which orders itself.
+            let prev = shared.state.fetch_and(!TX_WAKER, Relaxed);
+            if prev & RX_CLOSED != 0 {
+                drop(ManuallyDrop::into_inner(this));
+                return Err(SendError::new(ManuallyDrop::into_inner(message)));
+            }
+            // SAFETY: we withdrew TX_WAKER before any close, so the waker in
+            // the slot is ours and nobody else will read it.
+            drop(unsafe { shared.take_tx_waker() });
+        }
+
+        // SAFETY: the slot is ours: no TX_DONE bit yet, and no waker in it
+        // (withdrawn above or never stored). We keep `message` until the
+        // RMW tells us whether the copy was delivered.
+        unsafe { shared.write_message(&message) };
+
+        // ORDERING: AcqRel. Release publishes the message written above to
+        // the receiver's Acquire load in `Receiver::{try_recv, poll, recv*,
+        // drop}`. Acquire pairs with the receiver's Release CAS in
+        // `Receiver::register` (when RX_WAKER is set, we read the waker it
+        // stored) and with its Release CAS in `Receiver::drop` (when
+        // RX_GONE is set, we free).
+        // Results: RX_CLOSED set -> refused, the copy is dead bits;
+        // RX_WAKER set -> we claimed the receiver's waker; else delivered.
+        let prev = shared.state.fetch_or(MESSAGE, AcqRel);
+        if prev & RX_CLOSED != 0 {
+            if state::receiver_left(prev) {
+                // SAFETY: the receiver is gone and holds no claim; the state
+                // has RX_CLOSED, so `free` drops neither the dead copy nor a
+                // waker.
+                unsafe { channel::free(ptr, prev | MESSAGE) };
+            }
+            return Err(SendError::new(ManuallyDrop::into_inner(message)));
+        }
+        if prev & RX_WAKER != 0 {
+            // SAFETY: our RMW found RX_WAKER set while we were not done, so
+            // the waker is ours until we clear RX_WAKER.
+            let waker = unsafe { shared.take_rx_waker() };
+            // SAFETY: our claim keeps the receiver from freeing, so the
+            // allocation is alive for this RMW.
+            unsafe { release_rx_waker(ptr) };
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Returns `true` if the receiver was dropped or
+    /// [closed](crate::Receiver::close): a [`send`](Sender::send) would
+    /// fail.
+    ///
+    /// A `false` is only a snapshot: the receiver may go away right after.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (sender, receiver) = oneshot::channel::<()>();
+    /// assert!(!sender.is_closed());
+    /// drop(receiver);
+    /// assert!(sender.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Relaxed: a snapshot of one bit; no data is read based
+        // on it (a later `send` re-checks with its own RMW).
+        self.shared().state.load(Relaxed) & RX_CLOSED != 0
+    }
+
+    /// Waits until the receiver is dropped or closed, so a worker can stop
+    /// work whose result nobody will read.
+    ///
+    /// Returns at once if that already happened. Not calling it costs
+    /// nothing: the sender's other paths only check one bit they read anyway.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropping the future leaves the sender usable; a waker it
+    /// registered is replaced by the next poll or withdrawn by `send`/drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// # block_on(async {
+    /// let (mut sender, receiver) = oneshot::channel::<u32>();
+    /// let worker = std::thread::spawn(move || drop(receiver));
+    /// sender.closed().await; // the worker dropped its receiver
+    /// assert!(sender.is_closed());
+    /// # worker.join().unwrap();
+    /// # });
+    /// ```
+    #[cfg(feature = "async")]
+    pub fn closed(&mut self) -> impl core::future::Future<Output = ()> + '_ {
+        core::future::poll_fn(move |cx| self.poll_closed(cx))
+    }
+
+    /// Polls for the receiver being dropped or closed (the poll-based form of
+    /// [`closed`](Sender::closed)).
+    ///
+    /// Returns `Pending` and keeps the waker of the latest call (no clone
+    /// when it `will_wake` the stored one) until the receiver goes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (mut sender, receiver) = oneshot::channel::<u8>();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(sender.poll_closed(&mut cx), Poll::Pending);
+    /// drop(receiver);
+    /// assert_eq!(sender.poll_closed(&mut cx), Poll::Ready(()));
+    /// ```
+    #[cfg(feature = "async")]
+    pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let shared = self.shared();
+        // ORDERING: Relaxed. We only decide on bits: RX_CLOSED (no data
+        // follows from it) and our own TX_WAKER.
+        let mut state = shared.state.load(Relaxed);
+        loop {
+            if state & RX_CLOSED != 0 {
+                return Poll::Ready(());
+            }
+            if state & TX_WAKER != 0 {
+                // SAFETY: TX_WAKER is set and RX_CLOSED was clear: the slot
+                // holds our waker; a receiver claiming it concurrently only
+                // reads it, as we do.
+                if unsafe { shared.tx_waker_will_wake(cx.waker()) } {
+                    return Poll::Pending;
+                }
+                // ORDERING: Relaxed both ways: on success the waker is ours
+                // again (we stored it); on failure we only re-read bits.
+                match shared
+                    .state
+                    .compare_exchange(state, state & !TX_WAKER, Relaxed, Relaxed)
+                {
+                    Ok(_) => {
+                        // SAFETY: withdrawn while RX_CLOSED was clear: ours.
+                        drop(unsafe { shared.take_tx_waker() });
+                        state &= !TX_WAKER;
+                    }
+                    Err(actual) => {
+                        state = actual;
+                        continue;
+                    }
+                }
+            }
+            // SAFETY: TX_WAKER is clear and we have not sent: the slot is
+            // empty and ours.
+            unsafe { shared.write_tx_waker(cx.waker().clone()) };
+            // ORDERING: Release on success publishes the waker to the
+            // receiver's Acquire CAS in `Receiver::{close, drop}` that
+            // claims it. Relaxed on failure: we only re-read bits.
+            match shared
+                .state
+                .compare_exchange(state, state | TX_WAKER, Release, Relaxed)
+            {
+                Ok(_) => return Poll::Pending,
+                Err(actual) => {
+                    // SAFETY: the CAS failed, so TX_WAKER was never set for
+                    // this waker: it is still ours alone.
+                    drop(unsafe { shared.take_tx_waker() });
+                    state = actual;
+                }
+            }
+        }
+    }
+
+    /// Turns the sender into a raw pointer, for passing through FFI. No
+    /// allocation; use [`from_raw`](Sender::from_raw) to get it back, or the
+    /// channel leaks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (sender, receiver) = oneshot::channel::<u8>();
+    /// let raw = sender.into_raw();
+    /// // SAFETY: `raw` came from `Sender::into_raw` for this `T` and is used once.
+    /// let sender = unsafe { oneshot::Sender::<u8>::from_raw(raw) };
+    /// sender.send(3).unwrap();
+    /// assert_eq!(receiver.recv(), Ok(3));
+    /// ```
+    pub fn into_raw(self) -> *mut () {
+        ManuallyDrop::new(self).channel.as_ptr().cast()
+    }
+
+    /// Rebuilds a sender from [`into_raw`](Sender::into_raw).
+    ///
+    /// # Safety
+    ///
+    /// * `raw` was returned by `Sender::<T>::into_raw` for this same `T`.
+    /// * It is turned back into a sender at most once.
+    ///
+    /// # Examples
+    ///
+    /// See [`into_raw`](Sender::into_raw).
+    pub unsafe fn from_raw(raw: *mut ()) -> Self {
+        // SAFETY: per the contract, `raw` is the non-null channel pointer a
+        // sender gave up.
+        Self::from_channel(unsafe { NonNull::new_unchecked(raw.cast()) })
+    }
+}
+
+/// Ends the sender's claim on the receiver's waker (see `state::RX_WAKER`)
+/// and frees the allocation if the receiver left meanwhile.
+///
+/// # Safety
+///
+/// The caller's final RMW found RX_WAKER set, and it has copied the waker out.
+/// Nothing may touch the allocation after this call.
+unsafe fn release_rx_waker<T>(ptr: NonNull<Channel<T>>) {
+    // SAFETY: our claim keeps the allocation alive until this RMW.
+    let shared = unsafe { ptr.as_ref() };
+    // ORDERING: AcqRel. Release: our read of the waker cell happens-before
+    // the receiver reuses it or frees the allocation (its Acquire loads in
+    // `Receiver::drop`). Acquire: if RX_GONE is set we free, after the
+    // receiver's Release `fetch_or(RX_GONE)` in `Receiver::drop`, so its
+    // reads of the message happen-before our drop of it.
+    let prev = shared.state.fetch_and(!RX_WAKER, AcqRel);
+    if state::receiver_left(prev) {
+        // SAFETY: the receiver left during our claim and left the freeing to
+        // us; `prev` without RX_WAKER is the final state.
+        unsafe { channel::free(ptr, prev & !RX_WAKER) };
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    /// Disconnects the channel: the receiver, if waiting, is woken and gets
+    /// `RecvError`.
+    fn drop(&mut self) {
+        let ptr = self.channel;
+        let shared = self.shared();
+        // ORDERING: Acquire pairs with the receiver's Release CAS/RMW that
+        // set RX_GONE, so its last uses of the allocation happen-before we
+        // free it without an RMW of our own.
+        let state = shared.state.load(Acquire);
+        if state::receiver_left(state) {
+            // SAFETY: the receiver is gone for good; we are last.
+            unsafe { channel::free(ptr, state | TX_DROPPED) };
+            return;
+        }
+        // ORDERING: AcqRel. Release hands the allocation (and any waker of
+        // ours in the slot) to the receiver, which frees it after its
+        // Acquire load sees TX_DROPPED. Acquire: we may read the receiver's
+        // waker (RX_WAKER, published by its Release CAS in `register`) or
+        // free after its Release CAS set RX_GONE.
+        // Results: RX_GONE without RX_CLAIM -> we free; RX_GONE with
+        // RX_CLAIM -> the receiver frees when it releases; RX_WAKER -> we
+        // claimed its waker; else the receiver frees later.
+        let prev = shared.state.fetch_or(TX_DROPPED, AcqRel);
+        if prev & RX_GONE != 0 {
+            if prev & RX_CLAIM == 0 {
+                // SAFETY: the receiver is gone and holds no claim.
+                unsafe { channel::free(ptr, prev | TX_DROPPED) };
+            }
+            return;
+        }
+        if prev & RX_WAKER != 0 {
+            // SAFETY: our RMW found RX_WAKER set: the waker is ours until we
+            // clear the bit.
+            let waker = unsafe { shared.take_rx_waker() };
+            // SAFETY: we copied the waker out and touch nothing afterwards.
+            unsafe { release_rx_waker(ptr) };
+            waker.wake();
+        }
+    }
+}
+
+/// Shows whether the receiver is gone, without requiring `T: Debug`.
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("is_closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,206 @@
+//! The bits of the channel's single state word and what each one grants.
+//!
+//! The state is one `AtomicUsize` in the shared allocation. Each bit is owned
+//! by one side: only that side sets it (the two exceptions, where the other
+//! side clears a bit it has *claimed*, are called out below). Every transition
+//! is one atomic read-modify-write (RMW), and the side that makes it learns
+//! what the other side had done from the value the RMW returns.
+//!
+//! ```text
+//!  sender bits          receiver bits
+//!  MESSAGE   0b0_0000_0001   RX_WAKER  0b0_0000_1000
+//!  TX_DROPPED 0b0_0000_0010   RX_CLOSED 0b0_0001_0000
+//!  TX_WAKER  0b0_0000_0100   RX_CLAIM  0b0_0010_0000
+//!                             RX_GONE   0b0_0100_0000
+//!                             RX_DONE   0b0_1000_0000
+//! ```
+//!
+//! # The two hand-offs ("claims")
+//!
+//! A side that must read a waker the *other* side stored claims it with the
+//! RMW that it makes anyway, copies the waker out, and releases the claim with
+//! a second RMW before it wakes the copy, touching no channel memory after the
+//! release. The other side never waits for a claim to end: it records what it
+//! did (took the message, dropped its handle) with its own RMW, and whichever
+//! side makes the last RMW frees the allocation.
+//!
+//! * **Sender claims the receiver's waker**: the sender's final RMW (setting
+//!   [`MESSAGE`] or [`TX_DROPPED`]) returns [`RX_WAKER`] set. The state then
+//!   holds `RX_WAKER` together with `MESSAGE | TX_DROPPED`, which means "the
+//!   sender is reading the receiver's waker". The sender releases by
+//!   clearing `RX_WAKER` (the first exception to bit ownership).
+//! * **Receiver claims the sender's `closed()` waker**: the receiver's RMW
+//!   that first sets [`RX_CLOSED`] sees [`TX_WAKER`] set. It sets [`RX_CLAIM`]
+//!   in the same RMW and releases by clearing it.
+//!
+//! # Who frees
+//!
+//! The allocation is freed by the side whose RMW (or, when the other side is
+//! already gone, whose load) shows that the other side has left and that no
+//! claim is in progress. "Sender left" is `MESSAGE | TX_DROPPED` without the
+//! sender's claim; "receiver left" is `RX_GONE` without `RX_CLAIM`.
+//!
+//! # Transitions (each one RMW unless marked "load")
+//!
+//! ```text
+//!  send, fast path:        fetch_or(MESSAGE)               1 RMW
+//!  send, receiver waiting: fetch_or(MESSAGE) -> claim -> fetch_and(!RX_WAKER)
+//!  sender dropped unsent:  fetch_or(TX_DROPPED)  (load only if receiver gone)
+//!  receiver registers:     CAS(s, s | RX_WAKER)            only while !TX_DONE
+//!  receiver withdraws:     CAS(s, s & !RX_WAKER)           only while !TX_DONE
+//!  receiver takes message: load; then a plain store of RX_DONE (sender gone)
+//!                          or fetch_or(RX_DONE) (sender still in its claim)
+//!  receiver closes:        CAS(s, s | RX_CLOSED [| RX_CLAIM] & !RX_WAKER)
+//!  receiver dropped:       load (sender gone) | CAS like close plus RX_GONE |
+//!                          fetch_or(RX_GONE) (sender in its claim)
+//! ```
+
+/// Set by the sender's final RMW in `send`: the message was written to the
+/// slot before that RMW (Release), so it is readable by whoever acquires a
+/// state with this bit.
+///
+/// # Safety
+///
+/// The slot holds a valid `T` owned by the receiver iff `MESSAGE` is set and
+/// neither [`RX_CLOSED`] nor [`RX_DONE`] is. If `RX_CLOSED` was set first the
+/// send failed: the bits in the slot are a copy the sender hands back, and
+/// nobody may read or drop them.
+pub(crate) const MESSAGE: usize = 0b0_0000_0001;
+
+/// Set by the sender's RMW when it is dropped without sending.
+pub(crate) const TX_DROPPED: usize = 0b0_0000_0010;
+
+/// Either of the two bits that end the sender's life.
+pub(crate) const TX_DONE: usize = MESSAGE | TX_DROPPED;
+
+/// Set by the sender after it stored its `closed()` waker in the slot.
+///
+/// # Safety
+///
+/// The slot holds the sender's waker iff `TX_WAKER` is set and [`RX_CLOSED`]
+/// is not. The sender may set it only while `RX_CLOSED` is clear (a CAS), so
+/// the receiver's RMW that sets `RX_CLOSED` while `TX_WAKER` is set takes
+/// ownership of the waker ([`RX_CLAIM`]). Nobody ever clears `TX_WAKER` after
+/// that, so the bit alone does not say the waker is still there.
+pub(crate) const TX_WAKER: usize = 0b0_0000_0100;
+
+/// Set by the receiver after it stored a waker (a task's, or the blocked
+/// thread's) in the receiver-waker cell.
+///
+/// # Safety
+///
+/// While no `TX_DONE` bit is set, the cell holds a waker owned by the
+/// receiver. If a `TX_DONE` bit is set too, the sender's final RMW found this
+/// bit set and the sender owns the cell until it clears `RX_WAKER` again: the
+/// receiver must neither touch the cell nor free the allocation meanwhile.
+pub(crate) const RX_WAKER: usize = 0b0_0000_1000;
+
+/// Set by the receiver (by `close` or by drop) while the sender has not yet
+/// finished: every later `send` fails and hands its message back.
+pub(crate) const RX_CLOSED: usize = 0b0_0001_0000;
+
+/// Set together with [`RX_CLOSED`] when [`TX_WAKER`] was set: the receiver is
+/// copying the sender's `closed()` waker out of the slot. Cleared by the
+/// receiver when it has done so.
+///
+/// # Safety
+///
+/// While set, the sender must not touch the slot and must not free the
+/// allocation.
+pub(crate) const RX_CLAIM: usize = 0b0_0010_0000;
+
+/// Set by the receiver's RMW when it is dropped while the sender is still
+/// active (or still in its claim).
+pub(crate) const RX_GONE: usize = 0b0_0100_0000;
+
+/// Set by the receiver once a receive method has returned its final result
+/// (the message, or a disconnect). After it, every receive returns
+/// `Disconnected` and the receiver future reports itself terminated.
+pub(crate) const RX_DONE: usize = 0b0_1000_0000;
+
+/// True if the state holds a message the receiver may take.
+#[inline(always)]
+pub(crate) const fn has_message(state: usize) -> bool {
+    state & (MESSAGE | RX_CLOSED | RX_DONE) == MESSAGE
+}
+
+/// True if the sender has made its final RMW and is still reading the
+/// receiver's waker (see [`RX_WAKER`]).
+#[inline(always)]
+pub(crate) const fn sender_claiming(state: usize) -> bool {
+    state & TX_DONE != 0 && state & RX_WAKER != 0
+}
+
+/// True if the sender is gone for good: it made its final RMW and holds no
+/// claim, so the receiver may free the allocation.
+#[inline(always)]
+pub(crate) const fn sender_left(state: usize) -> bool {
+    state & TX_DONE != 0 && state & RX_WAKER == 0
+}
+
+/// True if the receiver is gone for good: dropped and holding no claim.
+#[inline(always)]
+pub(crate) const fn receiver_left(state: usize) -> bool {
+    state & (RX_GONE | RX_CLAIM) == RX_GONE
+}
+
+/// True if the slot holds the sender's `closed()` waker (see [`TX_WAKER`]).
+#[inline(always)]
+pub(crate) const fn slot_has_tx_waker(state: usize) -> bool {
+    state & (TX_WAKER | RX_CLOSED) == TX_WAKER
+}
+
+/// The state the receiver's close (or drop) CAS moves `state` to: refuse
+/// later sends, withdraw the receiver's own waker, and claim the sender's
+/// `closed()` waker if one is stored.
+#[inline(always)]
+pub(crate) const fn closing(state: usize) -> usize {
+    let claim = if slot_has_tx_waker(state) { RX_CLAIM } else { 0 };
+    (state | RX_CLOSED | claim) & !RX_WAKER
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_are_distinct() {
+        let all = [
+            MESSAGE, TX_DROPPED, TX_WAKER, RX_WAKER, RX_CLOSED, RX_CLAIM, RX_GONE, RX_DONE,
+        ];
+        let mut seen = 0;
+        for bit in all {
+            assert_eq!(bit.count_ones(), 1, "{bit:#b} is not a single bit");
+            assert_eq!(seen & bit, 0, "{bit:#b} is used twice");
+            seen |= bit;
+        }
+    }
+
+    #[test]
+    fn message_is_valid_only_before_close_and_before_taking() {
+        assert!(has_message(MESSAGE));
+        assert!(has_message(MESSAGE | RX_WAKER));
+        assert!(!has_message(MESSAGE | RX_CLOSED));
+        assert!(!has_message(MESSAGE | RX_DONE));
+        assert!(!has_message(TX_DROPPED));
+    }
+
+    #[test]
+    fn claim_and_leave_predicates() {
+        assert!(sender_claiming(MESSAGE | RX_WAKER));
+        assert!(sender_claiming(TX_DROPPED | RX_WAKER));
+        assert!(!sender_claiming(RX_WAKER));
+        assert!(sender_left(MESSAGE));
+        assert!(!sender_left(MESSAGE | RX_WAKER));
+        assert!(receiver_left(RX_GONE | RX_CLOSED));
+        assert!(!receiver_left(RX_GONE | RX_CLOSED | RX_CLAIM));
+    }
+
+    #[test]
+    fn closing_withdraws_the_receiver_waker_and_claims_the_sender_waker() {
+        assert_eq!(closing(RX_WAKER), RX_CLOSED);
+        assert_eq!(closing(TX_WAKER), TX_WAKER | RX_CLOSED | RX_CLAIM);
+        // A second close claims nothing: the waker was taken by the first.
+        assert_eq!(closing(TX_WAKER | RX_CLOSED), TX_WAKER | RX_CLOSED);
+    }
+}
