@@ -96,7 +96,8 @@ impl<T> Channel<T> {
     unsafe fn drop_message(&self) {
         // SAFETY: per the contract, the slot holds a valid `T` nobody else
         // will read.
-        self.slot.with_mut(|slot| unsafe { slot.cast::<T>().drop_in_place() });
+        self.slot
+            .with_mut(|slot| unsafe { slot.cast::<T>().drop_in_place() });
     }
 
     /// Stores the sender's `closed()` waker in the slot.
@@ -108,7 +109,8 @@ impl<T> Channel<T> {
     #[cfg(feature = "async")]
     pub(crate) unsafe fn write_tx_waker(&self, waker: Waker) {
         // SAFETY: the caller owns the empty slot.
-        self.slot.with_mut(|slot| unsafe { slot.cast::<Waker>().write(waker) });
+        self.slot
+            .with_mut(|slot| unsafe { slot.cast::<Waker>().write(waker) });
     }
 
     /// Whether the stored `closed()` waker would wake the same task as `waker`.
@@ -122,7 +124,8 @@ impl<T> Channel<T> {
     pub(crate) unsafe fn tx_waker_will_wake(&self, waker: &Waker) -> bool {
         // SAFETY: the slot holds an initialised waker; reading it through a
         // shared reference races only with other reads.
-        self.slot.with(|slot| unsafe { (*slot.cast::<Waker>()).will_wake(waker) })
+        self.slot
+            .with(|slot| unsafe { (*slot.cast::<Waker>()).will_wake(waker) })
     }
 
     /// Moves the sender's `closed()` waker out of the slot.
@@ -134,7 +137,8 @@ impl<T> Channel<T> {
     /// it with [`state::RX_CLAIM`].
     pub(crate) unsafe fn take_tx_waker(&self) -> Waker {
         // SAFETY: per the contract, the slot holds a waker the caller owns.
-        self.slot.with(|slot| unsafe { slot.cast::<Waker>().read() })
+        self.slot
+            .with(|slot| unsafe { slot.cast::<Waker>().read() })
     }
 
     /// Stores the receiver's waker.
@@ -145,7 +149,8 @@ impl<T> Channel<T> {
     #[cfg(any(feature = "std", feature = "async"))]
     pub(crate) unsafe fn write_rx_waker(&self, waker: Waker) {
         // SAFETY: the caller owns the empty cell.
-        self.rx_waker.with_mut(|cell| unsafe { (*cell).write(waker) });
+        self.rx_waker
+            .with_mut(|cell| unsafe { (*cell).write(waker) });
     }
 
     /// Whether the stored receiver waker would wake the same task as `waker`.
@@ -158,7 +163,8 @@ impl<T> Channel<T> {
     #[cfg(any(feature = "std", feature = "async"))]
     pub(crate) unsafe fn rx_waker_will_wake(&self, waker: &Waker) -> bool {
         // SAFETY: the cell holds an initialised waker; reads only.
-        self.rx_waker.with(|cell| unsafe { (*cell).assume_init_ref().will_wake(waker) })
+        self.rx_waker
+            .with(|cell| unsafe { (*cell).assume_init_ref().will_wake(waker) })
     }
 
     /// Moves the receiver's waker out of its cell.
@@ -170,7 +176,8 @@ impl<T> Channel<T> {
     /// `RX_WAKER` set (its claim).
     pub(crate) unsafe fn take_rx_waker(&self) -> Waker {
         // SAFETY: per the contract, the cell holds a waker the caller owns.
-        self.rx_waker.with(|cell| unsafe { (*cell).assume_init_read() })
+        self.rx_waker
+            .with(|cell| unsafe { (*cell).assume_init_read() })
     }
 }
 
@@ -193,7 +200,10 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
             drop(unsafe { Box::from_raw(self.0.as_ptr()) });
         }
     }
-    debug_assert!(state & state::RX_WAKER == 0, "freed with a waker claim open");
+    debug_assert!(
+        state & state::RX_WAKER == 0,
+        "freed with a waker claim open"
+    );
     let guard = Dealloc(channel);
     // SAFETY: the caller is the last user, so the reference is unique in
     // practice and valid until `guard` drops.

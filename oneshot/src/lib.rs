@@ -131,5 +131,8 @@ pub use sender::Sender;
 #[must_use = "a channel does nothing unless both ends are used"]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let channel = channel::Channel::<T>::allocate();
-    (Sender::from_channel(channel), Receiver::from_channel(channel))
+    (
+        Sender::from_channel(channel),
+        Receiver::from_channel(channel),
+    )
 }

@@ -14,14 +14,14 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 #[cfg(any(feature = "std", feature = "async"))]
 use core::task::Waker;
+#[cfg(feature = "std")]
+use core::time::Duration;
 #[cfg(feature = "async")]
 use core::{
     future::Future,
     pin::Pin,
     task::{Context, Poll},
 };
-#[cfg(feature = "std")]
-use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
@@ -606,10 +606,7 @@ impl<T> Drop for Receiver<T> {
             // the sender frees after seeing RX_GONE (its Acquire). Acquire:
             // pairs with the sender's Release CAS in `poll_closed` when we
             // claim its waker. Acquire on failure: we may free next round.
-            match shared
-                .state
-                .compare_exchange(state, gone, AcqRel, Acquire)
-            {
+            match shared.state.compare_exchange(state, gone, AcqRel, Acquire) {
                 Ok(_) => {
                     drop_own_waker(shared, state);
                     if gone & RX_CLAIM != 0 {

@@ -10,9 +10,9 @@ use core::task::{Context, Poll};
 
 use crate::channel::{self, Channel};
 use crate::errors::SendError;
-use crate::loom::Ordering::{AcqRel, Acquire, Relaxed};
 #[cfg(feature = "async")]
 use crate::loom::Ordering::Release;
+use crate::loom::Ordering::{AcqRel, Acquire, Relaxed};
 use crate::state::{self, MESSAGE, RX_CLAIM, RX_CLOSED, RX_GONE, RX_WAKER, TX_DROPPED, TX_WAKER};
 
 /// The sending end of a oneshot channel, made by [`channel`](crate::channel).

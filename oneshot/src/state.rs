@@ -155,7 +155,11 @@ pub(crate) const fn slot_has_tx_waker(state: usize) -> bool {
 /// `closed()` waker if one is stored.
 #[inline(always)]
 pub(crate) const fn closing(state: usize) -> usize {
-    let claim = if slot_has_tx_waker(state) { RX_CLAIM } else { 0 };
+    let claim = if slot_has_tx_waker(state) {
+        RX_CLAIM
+    } else {
+        0
+    };
     (state | RX_CLOSED | claim) & !RX_WAKER
 }
 
