@@ -1,0 +1,1 @@
+//! Placeholder until the macro lands (issue 3).
