@@ -22,8 +22,6 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ptr::NonNull;
 use core::task::Waker;
 
-use alloc::boxed::Box;
-
 use crate::loom::{AtomicUsize, UnsafeCell};
 use crate::state;
 
@@ -46,13 +44,11 @@ pub(crate) struct Channel<T> {
 impl<T> Channel<T> {
     /// Allocates an empty channel: the only allocation the crate makes.
     pub(crate) fn allocate() -> NonNull<Self> {
-        let channel = Box::new(Channel {
+        crate::loom::allocate(Channel {
             state: AtomicUsize::new(0),
             slot: UnsafeCell::new(MaybeUninit::uninit()),
             rx_waker: UnsafeCell::new(MaybeUninit::uninit()),
-        });
-        // SAFETY: `Box::into_raw` never returns null.
-        unsafe { NonNull::new_unchecked(Box::into_raw(channel)) }
+        })
     }
 
     /// Moves a bitwise copy of `*message` into the slot.
@@ -194,10 +190,10 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
     struct Dealloc<T>(NonNull<Channel<T>>);
     impl<T> Drop for Dealloc<T> {
         fn drop(&mut self) {
-            // SAFETY: the pointer came from `Box::into_raw` in `allocate`,
-            // and `free`'s caller is its last user. `Channel` has no `Drop`,
-            // so this only returns the memory.
-            drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+            // SAFETY: the pointer came from `allocate`, and `free`'s caller
+            // is its last user. `Channel` has no `Drop` of its own: this
+            // returns the memory (and drops loom's bookkeeping under loom).
+            unsafe { crate::loom::deallocate(self.0) };
         }
     }
     debug_assert!(
