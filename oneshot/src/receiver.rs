@@ -12,7 +12,6 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
-#[cfg(any(feature = "std", feature = "async"))]
 use core::task::Waker;
 #[cfg(feature = "std")]
 use core::time::Duration;
@@ -490,9 +489,9 @@ impl<T> Receiver<T> {
                 .compare_exchange(state, closed, Acquire, Relaxed)
             {
                 Ok(_) => {
-                    // SAFETY: `closing` cleared RX_WAKER before the sender's
-                    // final RMW, so a waker in the cell is ours.
-                    drop_own_waker(shared, state);
+                    // Take both wakers out before waking or dropping either,
+                    // so a panicking waker cannot leave the claim open.
+                    let own = take_own_waker(shared, state);
                     if closed & RX_CLAIM != 0 {
                         // SAFETY: we claimed the sender's waker; we are not
                         // gone, so nobody frees meanwhile.
@@ -503,6 +502,7 @@ impl<T> Receiver<T> {
                         shared.state.fetch_and(!RX_CLAIM, Release);
                         waker.wake();
                     }
+                    drop(own);
                     return;
                 }
                 Err(actual) => state = actual,
@@ -545,13 +545,15 @@ impl<T> Receiver<T> {
     }
 }
 
-/// Drops the receiver's own waker after a successful close/drop CAS from
-/// `before`, if one was stored.
-fn drop_own_waker<T>(shared: &Channel<T>, before: usize) {
+/// Takes the receiver's own waker out of its cell after a successful
+/// close/drop CAS from `before`, if one was stored.
+fn take_own_waker<T>(shared: &Channel<T>, before: usize) -> Option<Waker> {
     if before & RX_WAKER != 0 {
         // SAFETY: the caller's CAS cleared RX_WAKER while the sender had not
         // finished, so the sender never claimed this waker: it is ours.
-        drop(unsafe { shared.take_rx_waker() });
+        Some(unsafe { shared.take_rx_waker() })
+    } else {
+        None
     }
 }
 
@@ -608,7 +610,10 @@ impl<T> Drop for Receiver<T> {
             // claim its waker. Acquire on failure: we may free next round.
             match shared.state.compare_exchange(state, gone, AcqRel, Acquire) {
                 Ok(_) => {
-                    drop_own_waker(shared, state);
+                    // Take both wakers out before the claim's release (which
+                    // may free the allocation), and wake or drop them only
+                    // after it, so a panicking waker cannot leave it open.
+                    let own = take_own_waker(shared, state);
                     if gone & RX_CLAIM != 0 {
                         // SAFETY: we claimed the sender's waker and the claim
                         // keeps the sender from freeing.
@@ -624,6 +629,7 @@ impl<T> Drop for Receiver<T> {
                         }
                         waker.wake();
                     }
+                    drop(own);
                     return;
                 }
                 Err(actual) => state = actual,
