@@ -85,6 +85,10 @@ pub struct Receiver<T> {
 // with another receive.
 unsafe impl<T: Send> Send for Receiver<T> {}
 
+/// The receiver never pins its message: it lives in the heap allocation and
+/// is moved out by value, so `Receiver<T>` is `Unpin` for every `T`.
+impl<T> Unpin for Receiver<T> {}
+
 /// What [`Receiver::finish`] found.
 enum Finished<T> {
     Message(T),
