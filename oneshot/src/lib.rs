@@ -60,6 +60,9 @@
 //!   `is_closed` and `has_message` remain.
 //! * `async` (default): `impl Future for Receiver`, [`Sender::closed`] and
 //!   [`Sender::poll_closed`].
+//! * `macros` (default): the `#[oneshot_reply]` attribute, which makes a
+//!   struct or enum a request carrying its own typed reply sender (from the
+//!   `oneshot-macros` crate; without it the core has no dependencies).
 //!
 //! # Guarantees
 //!
@@ -109,6 +112,7 @@ mod channel;
 mod errors;
 mod loom;
 mod receiver;
+mod request;
 mod sender;
 mod state;
 #[cfg(feature = "std")]
@@ -116,7 +120,15 @@ mod waker;
 
 pub use errors::{RecvError, RecvTimeoutError, SendError, TryRecvError};
 pub use receiver::Receiver;
+pub use request::Request;
 pub use sender::Sender;
+
+#[cfg(feature = "macros")]
+pub use oneshot_macros::oneshot_reply;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 /// Makes a oneshot channel: a [`Sender`] and a [`Receiver`] sharing one heap
 /// allocation, which is freed by whichever end is dropped last.
