@@ -213,3 +213,20 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
         drop(unsafe { shared.take_tx_waker() });
     }
 }
+
+#[cfg(all(test, not(loom), target_pointer_width = "64"))]
+mod tests {
+    use super::Channel;
+    use core::mem::size_of;
+
+    /// The allocation budgets of the core issue: 40 bytes for `u64` (state,
+    /// the 16-byte slot shared with the `closed()` waker, the receiver's
+    /// waker) and at most 96 for `[u8; 64]`.
+    #[test]
+    fn allocation_sizes_stay_within_budget() {
+        assert_eq!(size_of::<Channel<u64>>(), 40);
+        assert_eq!(size_of::<Channel<()>>(), 40);
+        assert_eq!(size_of::<Channel<[u8; 64]>>(), 88);
+        assert!(size_of::<Channel<[u8; 64]>>() <= 96);
+    }
+}
