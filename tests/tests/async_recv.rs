@@ -319,3 +319,44 @@ fn receiver_future_is_unpin_and_boxable() {
     sender.send(6).unwrap();
     assert_eq!(block_on(boxed), Ok(6));
 }
+
+/// Regression: `Receiver::drop` on a receiver with a registered waker must
+/// not touch the channel after the RMW that lets the sender free it.
+///
+/// The sender waits for `is_closed` (a relaxed load, so it does not
+/// synchronise with anything the dropping thread does after its RMW) and
+/// then sends, which frees the allocation. If the dropping receiver reads its
+/// stored waker out of the allocation after that RMW, Miri reports the data
+/// race (a use-after-free) deterministically; natively it is a narrow window.
+#[test]
+fn receiver_with_registered_waker_dropped_then_send_frees() {
+    for _ in 0..race_iterations(100) {
+        let (sender, mut receiver) = oneshot::channel::<u8>();
+        let counting = CountingWaker::new();
+        assert!(poll_once(&mut receiver, &counting.waker()).is_pending());
+        let dropper = thread::spawn(move || drop(receiver));
+        while !sender.is_closed() {
+            thread::yield_now();
+        }
+        assert_eq!(sender.send(1).unwrap_err().into_inner(), 1);
+        dropper.join().unwrap();
+        assert_eq!((counting.live(), counting.wakes()), (0, 0));
+    }
+}
+
+/// The same as above, with the sender dropped instead of sending.
+#[test]
+fn receiver_with_registered_waker_dropped_then_sender_dropped_frees() {
+    for _ in 0..race_iterations(100) {
+        let (sender, mut receiver) = oneshot::channel::<u8>();
+        let counting = CountingWaker::new();
+        assert!(poll_once(&mut receiver, &counting.waker()).is_pending());
+        let dropper = thread::spawn(move || drop(receiver));
+        while !sender.is_closed() {
+            thread::yield_now();
+        }
+        drop(sender);
+        dropper.join().unwrap();
+        assert_eq!((counting.live(), counting.wakes()), (0, 0));
+    }
+}

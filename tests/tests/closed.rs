@@ -453,3 +453,39 @@ fn poll_closed_waker_racing_close_and_send() {
         assert_eq!(counting.live(), 0);
     }
 }
+
+#[test]
+fn both_ends_waiting_then_both_dropped_concurrently() {
+    // The sender has a `closed()` waker stored and the receiver a task
+    // waker: the sender's drop claims the receiver's waker while the
+    // receiver is dropped. Both wakers are dropped exactly once.
+    for _ in 0..race_iterations(300) {
+        let (mut sender, mut receiver) = oneshot::channel::<u32>();
+        let tx_waker = CountingWaker::new();
+        let rx_waker = CountingWaker::new();
+        assert_eq!(poll_closed(&mut sender, &tx_waker.waker()), Poll::Pending);
+        assert!(oneshot_tests::poll_once(&mut receiver, &rx_waker.waker()).is_pending());
+        let dropper = thread::spawn(move || drop(receiver));
+        drop(sender);
+        dropper.join().unwrap();
+        assert_eq!((tx_waker.live(), rx_waker.live()), (0, 0));
+        assert!(tx_waker.wakes() <= 1 && rx_waker.wakes() <= 1);
+    }
+}
+
+#[test]
+fn both_ends_waiting_then_send_races_receiver_drop() {
+    for i in 0..race_iterations(300) {
+        let (mut sender, mut receiver) = oneshot::channel::<String>();
+        let tx_waker = CountingWaker::new();
+        let rx_waker = CountingWaker::new();
+        assert_eq!(poll_closed(&mut sender, &tx_waker.waker()), Poll::Pending);
+        assert!(oneshot_tests::poll_once(&mut receiver, &rx_waker.waker()).is_pending());
+        let dropper = thread::spawn(move || drop(receiver));
+        if let Err(error) = sender.send(i.to_string()) {
+            assert_eq!(error.into_inner(), i.to_string());
+        }
+        dropper.join().unwrap();
+        assert_eq!((tx_waker.live(), rx_waker.live()), (0, 0));
+    }
+}

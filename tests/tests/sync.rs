@@ -432,3 +432,19 @@ fn receive_from_a_thread_local_destructor() {
     worker.join().unwrap();
     assert_eq!(reports.recv().unwrap(), "Err(Timeout) Ok(4)");
 }
+
+#[test]
+fn recv_timeout_racing_a_sender_drop() {
+    for round in 0..race_iterations(300) {
+        let (sender, receiver) = oneshot::channel::<u8>();
+        let worker = thread::spawn(move || drop(sender));
+        loop {
+            match receiver.recv_timeout(Duration::from_micros(1)) {
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+                Ok(value) => panic!("round {round}: received {value} from nobody"),
+            }
+        }
+        worker.join().unwrap();
+    }
+}
