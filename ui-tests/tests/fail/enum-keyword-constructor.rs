@@ -1,0 +1,9 @@
+#[oneshot::oneshot_reply]
+pub enum Path {
+    #[reply(String)]
+    Crate,
+    #[reply(String)]
+    Module,
+}
+
+fn main() {}

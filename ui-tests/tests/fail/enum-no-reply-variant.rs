@@ -1,0 +1,7 @@
+#[oneshot::oneshot_reply]
+pub enum Command {
+    Get { key: String },
+    Shutdown,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[oneshot::oneshot_reply(u64)]
+pub struct Forward {
+    pub reply_to: String,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[oneshot::oneshot_reply(&str)]
+pub struct Name;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[oneshot::oneshot_reply(impl Iterator<Item = u64>)]
+pub struct Balances;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[oneshot::oneshot_reply(Vec<_>)]
+pub struct Balances;
+
+fn main() {}
