@@ -46,8 +46,10 @@ pub trait Blocking: Channel {
 /// Channels with a receive that gives up after a timeout.
 pub trait Timeout: Channel {
     /// `Some(message)`, or `None` if `timeout` passed first.
-    fn recv_timeout<T: Send + 'static>(receiver: &Self::Receiver<T>, timeout: Duration)
-        -> Option<T>;
+    fn recv_timeout<T: Send + 'static>(
+        receiver: &Self::Receiver<T>,
+        timeout: Duration,
+    ) -> Option<T>;
 }
 
 /// Channels whose receiving end is (or turns into) a future.
