@@ -114,7 +114,7 @@ fn constructor_parts(
             let params = named.named.iter().map(param).collect();
             let inits = named.named.iter().map(|f| {
                 let cfgs = cfgs(&f.attrs);
-                let ident = &f.ident;
+                let ident = param_ident(f);
                 quote!(#(#cfgs)* #ident)
             });
             (params, quote!(#path { #(#inits,)* #field: #sender }))
@@ -142,9 +142,20 @@ fn constructor_parts(
     }
 }
 
+/// A named field's constructor parameter: the field's name, spanned at the
+/// attribute, so that lints about bindings (such as clippy's
+/// `used_underscore_binding` for a field `_marker`) see generated code.
+fn param_ident(field: &Field) -> Option<Ident> {
+    field.ident.as_ref().map(|ident| {
+        let mut ident = ident.clone();
+        ident.set_span(Span::call_site());
+        ident
+    })
+}
+
 fn param(field: &Field) -> TokenStream {
     let cfgs = cfgs(&field.attrs);
-    let ident = &field.ident;
+    let ident = param_ident(field);
     let ty = &field.ty;
     quote!(#(#cfgs)* #ident: #ty)
 }

@@ -24,7 +24,106 @@ mod valid;
 use proc_macro::TokenStream;
 
 /// Makes a struct or an enum a request that carries its own typed reply
-/// sender. See `oneshot::oneshot_reply` for the documentation.
+/// sender: the requester keeps the receiver, whoever handles the request
+/// answers it at most once, and the reply has the declared type.
+///
+/// # On a struct
+///
+/// `#[oneshot_reply(T)]`, where `T` is the reply type:
+///
+/// * adds a field `reply_to: oneshot::Sender<T>` with the struct's
+///   visibility (a tuple struct gets it as its last field; a unit struct
+///   becomes a struct with only that field);
+/// * generates `new(fields...) -> (Self, oneshot::Receiver<T>)`, taking the
+///   fields in declaration order, `reply(self, T) -> Result<(), SendError<T>>`,
+///   and `is_abandoned(&self) -> bool` (the requester dropped its receiver);
+/// * implements [`oneshot::Request`](https://docs.rs/oneshot), so generic
+///   code can serve every request type.
+///
+/// ```
+/// use oneshot::oneshot_reply;
+///
+/// /// Ask the bank for an account's balance.
+/// #[oneshot_reply(u64)]
+/// #[derive(Debug)]
+/// pub struct GetBalance {
+///     pub account: String,
+/// }
+///
+/// let (request, balance) = GetBalance::new("alice".to_owned());
+/// let bank = std::thread::spawn(move || {
+///     assert_eq!(request.account, "alice");
+///     request.reply(120).unwrap();
+/// });
+/// assert_eq!(balance.recv(), Ok(120));
+/// # bank.join().unwrap();
+/// ```
+///
+/// Generic structs work, and the reply type may use their parameters, as in
+/// `#[oneshot_reply(Result<Vec<T>, E>)]`. `#[cfg]` on fields is honoured,
+/// and doc comments and other attributes are kept. Derives that a
+/// single-use sender cannot support (`Clone`, `Copy`, `Default`,
+/// `PartialEq`, `Eq`, `Hash`, `PartialOrd`, `Ord`) are rejected, and so is
+/// an `impl Drop` (the reply moves the sender out of the request).
+///
+/// # Options
+///
+/// After the type, or with the type written as `reply = T`, each at most once:
+///
+/// * `field = name`: the added field's name (not on a tuple struct);
+/// * `constructor = name`: instead of `new`;
+/// * `method = name`: instead of `reply`;
+/// * `crate = path` (or `crate = "path"`): where the `oneshot` crate is, for
+///   re-exports and renamed dependencies (default `::oneshot`).
+///
+/// ```
+/// #[oneshot::oneshot_reply(reply = Vec<u8>, field = respond_to, constructor = ask, method = answer)]
+/// struct Read {
+///     len: usize,
+/// }
+///
+/// let (read, bytes) = Read::ask(4);
+/// let Read { len, respond_to } = read;
+/// respond_to.send(vec![0; len]).unwrap();
+/// assert_eq!(bytes.recv().unwrap().len(), 4);
+/// ```
+///
+/// # On an enum
+///
+/// Each variant marked `#[reply(T)]` gains a `reply_to: oneshot::Sender<T>`
+/// field (a trailing sender in a tuple variant; a unit variant becomes
+/// `{ reply_to }`) and a constructor named after it in snake case (rename it
+/// with `#[reply(T, constructor = name)]`). Variants without `#[reply]` are
+/// left as they are. The enum also gets `is_abandoned(&self)`.
+///
+/// ```
+/// use oneshot::oneshot_reply;
+///
+/// #[oneshot_reply]
+/// pub enum Command {
+///     #[reply(Option<u64>)]
+///     Get { key: String },
+///     #[reply(())]
+///     Set { key: String, value: u64 },
+///     Shutdown,
+/// }
+///
+/// let (command, value) = Command::get("k".to_owned());
+/// match command {
+///     Command::Get { key, reply_to } => reply_to.send(Some(key.len() as u64)).unwrap(),
+///     Command::Set { reply_to, .. } => reply_to.send(()).unwrap(),
+///     Command::Shutdown => {}
+/// }
+/// assert_eq!(value.recv(), Ok(Some(1)));
+/// ```
+///
+/// With one type for every variant, `#[oneshot_reply(T)]` on the enum, the
+/// enum gets `reply` and implements `oneshot::Request` like a struct.
+///
+/// # Errors
+///
+/// Every misuse is a compile error on the offending tokens that shows the
+/// right form, with the item emitted unchanged so that no other errors follow.
 #[proc_macro_attribute]
 pub fn oneshot_reply(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::oneshot_reply(args.into(), item.into()).into()
