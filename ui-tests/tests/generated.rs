@@ -124,7 +124,9 @@ fn cfg_fields() {
 #[derive(Debug)]
 enum Command<K> {
     #[reply(Option<u64>)]
-    Get { key: K },
+    Get {
+        key: K,
+    },
     #[reply((), constructor = put)]
     Set(K, u64),
     #[reply(usize)]
