@@ -63,8 +63,9 @@ use proc_macro::TokenStream;
 /// `#[oneshot_reply(Result<Vec<T>, E>)]`. `#[cfg]` on fields is honoured,
 /// and doc comments and other attributes are kept. Derives that a
 /// single-use sender cannot support (`Clone`, `Copy`, `Default`,
-/// `PartialEq`, `Eq`, `Hash`, `PartialOrd`, `Ord`) are rejected, and so is
-/// an `impl Drop` (the reply moves the sender out of the request).
+/// `PartialEq`, `Eq`, `Hash`, `PartialOrd`, `Ord`) are rejected; write
+/// derives below the attribute, so that they see the added field. A request
+/// cannot implement `Drop`, since replying moves the sender out of it.
 ///
 /// # Options
 ///
