@@ -100,7 +100,10 @@ fn send_vs_try_recv() {
             Ok(message) => assert_eq!(*message.get_ref(), 7),
             Err(error) => assert_eq!(error, TryRecvError::Empty),
         }
-        assert!(sending.join().unwrap(), "send failed though the receiver lived");
+        assert!(
+            sending.join().unwrap(),
+            "send failed though the receiver lived"
+        );
     });
 }
 
@@ -205,7 +208,11 @@ fn send_vs_repoll_with_new_waker() {
         assert!(sending.join().unwrap());
         match second_poll {
             Poll::Pending => {
-                assert_eq!(second.0.load(Ordering::Relaxed), 1, "latest waker not woken");
+                assert_eq!(
+                    second.0.load(Ordering::Relaxed),
+                    1,
+                    "latest waker not woken"
+                );
                 assert_eq!(first.0.load(Ordering::Relaxed), 0, "stale waker woken");
                 let ready = poll_once(&mut receiver, &second_waker);
                 assert!(matches!(ready, Poll::Ready(Ok(ref m)) if *m.get_ref() == 7));
@@ -228,7 +235,10 @@ fn sender_drop_vs_each_receive() {
         let dropping = thread::spawn(move || drop(sender));
         assert!(receiver.try_recv().is_err());
         dropping.join().unwrap();
-        assert!(matches!(receiver.try_recv(), Err(TryRecvError::Disconnected)));
+        assert!(matches!(
+            receiver.try_recv(),
+            Err(TryRecvError::Disconnected)
+        ));
     });
     model(|| {
         let (sender, receiver) = oneshot::channel::<Track<u32>>();
@@ -318,7 +328,10 @@ fn closed_vs_receiver_drop_and_close() {
         });
         receiver.close();
         assert_eq!(*waiting.join().unwrap().get_ref(), 1);
-        assert!(matches!(receiver.try_recv(), Err(TryRecvError::Disconnected)));
+        assert!(matches!(
+            receiver.try_recv(),
+            Err(TryRecvError::Disconnected)
+        ));
     });
 }
 
@@ -377,7 +390,10 @@ fn sender_drop_with_closed_waker_vs_receiver() {
         });
         receiver.close();
         polling.join().unwrap();
-        assert!(matches!(receiver.try_recv(), Err(TryRecvError::Disconnected)));
+        assert!(matches!(
+            receiver.try_recv(),
+            Err(TryRecvError::Disconnected)
+        ));
     });
 }
 
@@ -397,5 +413,8 @@ fn loom_explores_send_before_and_after_try_recv() {
     });
     let outcomes = outcomes.lock().unwrap();
     assert!(outcomes.contains(&true), "send-first order never explored");
-    assert!(outcomes.contains(&false), "try_recv-first order never explored");
+    assert!(
+        outcomes.contains(&false),
+        "try_recv-first order never explored"
+    );
 }
