@@ -55,13 +55,10 @@ pub trait Timeout: Channel {
 /// Channels whose receiving end is (or turns into) a future.
 pub trait Awaitable: Channel {
     /// The receiving end as a future that yields the message.
-    ///
-    /// `T: Unpin` because our `Receiver<T>` is `Unpin` only when `T` is (its
-    /// `PhantomData<T>`); the benchmarks only send `u64`.
-    type Future<T: Send + Unpin + 'static>: Future<Output = T> + Send + Unpin + 'static;
+    type Future<T: Send + 'static>: Future<Output = T> + Send + Unpin + 'static;
 
     /// Makes a channel whose receiver is already a future.
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>);
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>);
 }
 
 /// A receiver future whose `Ok` output is unwrapped: every peer's future
@@ -132,10 +129,10 @@ impl Timeout for Ours {
 }
 
 impl Awaitable for Ours {
-    type Future<T: Send + Unpin + 'static> = Expect<oneshot::Receiver<T>>;
+    type Future<T: Send + 'static> = Expect<oneshot::Receiver<T>>;
 
     #[inline]
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
         let (sender, receiver) = oneshot::channel();
         (sender, Expect(receiver))
     }
@@ -189,10 +186,10 @@ impl Timeout for OneshotCrate {
 
 impl Awaitable for OneshotCrate {
     // 0.2 splits the receiver: only `AsyncReceiver` is a `Future`.
-    type Future<T: Send + Unpin + 'static> = Expect<oneshot_crate::AsyncReceiver<T>>;
+    type Future<T: Send + 'static> = Expect<oneshot_crate::AsyncReceiver<T>>;
 
     #[inline]
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
         let (sender, receiver) = oneshot_crate::async_channel();
         (sender, Expect(receiver))
     }
@@ -233,10 +230,10 @@ impl Blocking for Tokio {
 }
 
 impl Awaitable for Tokio {
-    type Future<T: Send + Unpin + 'static> = Expect<tokio::sync::oneshot::Receiver<T>>;
+    type Future<T: Send + 'static> = Expect<tokio::sync::oneshot::Receiver<T>>;
 
     #[inline]
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
         let (sender, receiver) = tokio::sync::oneshot::channel();
         (sender, Expect(receiver))
     }
@@ -280,10 +277,10 @@ impl Blocking for Futures {
 }
 
 impl Awaitable for Futures {
-    type Future<T: Send + Unpin + 'static> = Expect<futures::channel::oneshot::Receiver<T>>;
+    type Future<T: Send + 'static> = Expect<futures::channel::oneshot::Receiver<T>>;
 
     #[inline]
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
         let (sender, receiver) = futures::channel::oneshot::channel();
         (sender, Expect(receiver))
     }
@@ -383,10 +380,10 @@ impl Timeout for Flume {
 }
 
 impl Awaitable for Flume {
-    type Future<T: Send + Unpin + 'static> = Expect<flume::r#async::RecvFut<'static, T>>;
+    type Future<T: Send + 'static> = Expect<flume::r#async::RecvFut<'static, T>>;
 
     #[inline]
-    fn async_channel<T: Send + Unpin + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
+    fn async_channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Future<T>) {
         let (sender, receiver) = flume::bounded(1);
         (sender, Expect(receiver.into_recv_async()))
     }
