@@ -1,5 +1,5 @@
 //! `into_raw` / `from_raw` on both ends: the pointer carries the channel
-//! through foreign code (here: a `usize` and another thread) and back, in
+//! through foreign code (here: a foreign pointer and another thread) and back, in
 //! every state, without losing, leaking or duplicating anything.
 #![cfg(not(loom))]
 
@@ -51,21 +51,30 @@ fn receiver_round_trip_with_a_message_waiting() {
     assert_eq!(receiver.try_recv(), Ok(2));
 }
 
+/// A raw pointer that may cross threads, as a foreign library would carry it.
+struct Foreign(*mut ());
+
+// SAFETY: it only carries the pointer; the channel end it came from is
+// `Send` for the message types used here.
+unsafe impl Send for Foreign {}
+
 #[test]
-fn both_ends_as_integers_across_threads() {
+fn both_ends_as_raw_pointers_across_threads() {
     let (sender, receiver) = oneshot::channel::<String>();
-    let sender_addr = sender.into_raw() as usize;
-    let receiver_addr = receiver.into_raw() as usize;
+    let sender_raw = Foreign(sender.into_raw());
+    let receiver_raw = Foreign(receiver.into_raw());
     let writer = thread::spawn(move || {
-        // SAFETY: the address came from `Sender::<String>::into_raw` and is
+        let raw = sender_raw;
+        // SAFETY: the pointer came from `Sender::<String>::into_raw` and is
         // rebuilt once.
-        let sender = unsafe { Sender::<String>::from_raw(sender_addr as *mut ()) };
+        let sender = unsafe { Sender::<String>::from_raw(raw.0) };
         sender.send(String::from("across")).unwrap();
     });
     let reader = thread::spawn(move || {
-        // SAFETY: the address came from `Receiver::<String>::into_raw` and is
+        let raw = receiver_raw;
+        // SAFETY: the pointer came from `Receiver::<String>::into_raw` and is
         // rebuilt once.
-        let receiver = unsafe { Receiver::<String>::from_raw(receiver_addr as *mut ()) };
+        let receiver = unsafe { Receiver::<String>::from_raw(raw.0) };
         receiver.recv()
     });
     writer.join().unwrap();
