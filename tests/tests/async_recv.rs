@@ -243,6 +243,25 @@ fn task_answers_task_through_the_executor() {
 }
 
 #[test]
+fn task_on_the_executor_answers_a_blocking_thread() {
+    // A thread sends a request with a plain `send`; a task on the executor
+    // awaits it and answers; the thread blocks in `recv` for the answer.
+    for round in 0..race_iterations(50) {
+        let (request_tx, request_rx) = oneshot::channel::<u64>();
+        let (answer_tx, answer_rx) = oneshot::channel::<u64>();
+        let executor = thread::spawn(move || {
+            block_on(async move {
+                let n = request_rx.await.unwrap();
+                answer_tx.send(n * 2).unwrap();
+            })
+        });
+        request_tx.send(round as u64).unwrap();
+        assert_eq!(answer_rx.recv(), Ok(round as u64 * 2));
+        executor.join().unwrap();
+    }
+}
+
+#[test]
 fn poll_racing_send_never_loses_the_wake_up() {
     // A counting waker plus the executor's own check: whenever the poll
     // returns Pending, the waker must be woken afterwards.
