@@ -3,7 +3,10 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{Acquire, Release},
+};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -20,7 +23,10 @@ impl Wake for Signal {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, SeqCst);
+        // ORDERING: Release, paired with the Acquire swap in
+        // `block_on_counted`: what the waking thread did before waking
+        // happens-before the next poll.
+        self.woken.store(true, Release);
         self.thread.unpark();
     }
 }
@@ -60,7 +66,8 @@ pub fn block_on_counted<F: Future>(future: F) -> (F::Output, usize) {
             return (output, polls);
         }
         // `park` may return spuriously: wait for the flag.
-        while !signal.woken.swap(false, SeqCst) {
+        // ORDERING: Acquire, paired with the Release store in `wake_by_ref`.
+        while !signal.woken.swap(false, Acquire) {
             thread::park();
         }
     }

@@ -1,8 +1,12 @@
 //! Wakers for driving a [`Receiver`](oneshot::Receiver) or
 //! [`Sender::poll_closed`](oneshot::Sender::poll_closed) by hand.
+//!
+//! Every counter is `Relaxed`: counts are read on the thread that made them
+//! or after a join (which orders them), and relaxed operations add no
+//! happens-before edges that could hide a race in the channel from Miri.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, RawWaker, RawWakerVTable, Waker};
 
@@ -72,7 +76,9 @@ unsafe fn counting_clone(data: *const ()) -> RawWaker {
     // is a live `Arc<Counts>` allocation; we add one for the clone.
     unsafe { Arc::increment_strong_count(counts) };
     // SAFETY: as above, the allocation is alive.
-    unsafe { &*counts }.clones.fetch_add(1, SeqCst);
+    let counts_ref = unsafe { &*counts };
+    // ORDERING: Relaxed, see the module docs.
+    counts_ref.clones.fetch_add(1, Relaxed);
     counting_raw(counts)
 }
 
@@ -91,9 +97,9 @@ unsafe fn counting_wake(data: *const ()) {
 /// As for [`counting_clone`].
 unsafe fn counting_wake_by_ref(data: *const ()) {
     // SAFETY: the waker holds a strong count, so the allocation is alive.
-    unsafe { &*data.cast::<Counts>() }
-        .wakes
-        .fetch_add(1, SeqCst);
+    let counts = unsafe { &*data.cast::<Counts>() };
+    // ORDERING: Relaxed, see the module docs.
+    counts.wakes.fetch_add(1, Relaxed);
 }
 
 /// # Safety
@@ -120,12 +126,14 @@ impl CountingWaker {
 
     /// How many times any of its wakers was woken.
     pub fn wakes(&self) -> usize {
-        self.0.wakes.load(SeqCst)
+        // ORDERING: Relaxed, see the module docs.
+        self.0.wakes.load(Relaxed)
     }
 
     /// How many times any of its wakers was cloned.
     pub fn clones(&self) -> usize {
-        self.0.clones.load(SeqCst)
+        // ORDERING: Relaxed, see the module docs.
+        self.0.clones.load(Relaxed)
     }
 
     /// How many of its wakers are alive (held by the test or the channel).

@@ -5,7 +5,7 @@
 #![cfg(not(loom))]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -82,7 +82,8 @@ impl Kind for Large {
     }
 }
 
-/// Zero-sized messages counted in global slot `SLOT` (one per test).
+/// Zero-sized messages counted in global slot `SLOT` (one per test). The
+/// counter is `Relaxed` like the helpers' (see `oneshot_tests::DropCounter`).
 #[derive(Default)]
 struct Zst<const SLOT: usize> {
     created: AtomicUsize,
@@ -91,12 +92,14 @@ struct Zst<const SLOT: usize> {
 impl<const SLOT: usize> Kind for Zst<SLOT> {
     type Message = ZstToken<SLOT>;
     fn make(&self) -> Self::Message {
-        self.created.fetch_add(1, SeqCst);
+        // ORDERING: Relaxed, see `Zst`.
+        self.created.fetch_add(1, Relaxed);
         ZstToken
     }
     fn check(&self, _: &Self::Message) {}
     fn alive(&self) -> usize {
-        self.created.load(SeqCst) - zst_drops::<SLOT>()
+        // ORDERING: Relaxed, see `Zst`.
+        self.created.load(Relaxed) - zst_drops::<SLOT>()
     }
     fn dropped(&self) -> usize {
         zst_drops::<SLOT>()
