@@ -183,7 +183,7 @@ fn panicking_drop_after_receive() {
     let (tx, rx) = oneshot::channel();
     let (msg, drops) = panic_on_drop();
     assert!(tx.send(msg).is_ok());
-    let msg = rx.try_recv().ok().expect("sent");
+    let msg = rx.try_recv().expect("sent");
     drop(rx);
     assert!(quietly(move || drop(msg)).is_err());
     assert_eq!(drops.load(SeqCst), 1);
