@@ -31,8 +31,8 @@ BLOCK_GAP = 14
 
 
 def ns(x):
-    if x >= 10_000:
-        return f"{x / 1000:.1f} µs"
+    if x >= 1000:
+        return f"{x / 1000:.2f} µs"
     if x >= 100:
         return f"{x:.0f} ns"
     return f"{x:.1f} ns"

@@ -55,10 +55,9 @@ def median_ns(criterion_dir, group, channel):
 
 
 def ns(x):
+    """Nanoseconds, as a number (the tables' unit is ns)."""
     if x is None:
         return "n/a"
-    if x >= 10_000:
-        return f"{x / 1000:.1f} µs"
     if x >= 100:
         return f"{x:.0f}"
     return f"{x:.1f}"
