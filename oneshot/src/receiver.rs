@@ -485,6 +485,7 @@ impl<T> Receiver<T> {
                 return;
             }
             let closed = state::closing(state);
+            let own = copy_own_waker(shared, state);
             // ORDERING: Acquire on success pairs with the sender's Release
             // CAS in `Sender::poll_closed`, so a waker we claim is visible.
             // Relaxed on failure: we only re-read bits.
@@ -493,9 +494,11 @@ impl<T> Receiver<T> {
                 .compare_exchange(state, closed, Acquire, Relaxed)
             {
                 Ok(_) => {
-                    // Take both wakers out before waking or dropping either,
-                    // so a panicking waker cannot leave the claim open.
-                    let own = take_own_waker(shared, state);
+                    // Our CAS withdrew RX_WAKER before the sender's final
+                    // RMW: the copy is ours. Both wakers are out before we
+                    // wake or drop either, so a panicking waker cannot leave
+                    // the claim open.
+                    let own = own.map(ManuallyDrop::into_inner);
                     if closed & RX_CLAIM != 0 {
                         // SAFETY: we claimed the sender's waker; we are not
                         // gone, so nobody frees meanwhile.
@@ -509,6 +512,7 @@ impl<T> Receiver<T> {
                     drop(own);
                     return;
                 }
+                // The waker stays in the cell; `own` was only a copy.
                 Err(actual) => state = actual,
             }
         }
@@ -549,13 +553,19 @@ impl<T> Receiver<T> {
     }
 }
 
-/// Takes the receiver's own waker out of its cell after a successful
-/// close/drop CAS from `before`, if one was stored.
-fn take_own_waker<T>(shared: &Channel<T>, before: usize) -> Option<Waker> {
-    if before & RX_WAKER != 0 {
-        // SAFETY: the caller's CAS cleared RX_WAKER while the sender had not
-        // finished, so the sender never claimed this waker: it is ours.
-        Some(unsafe { shared.take_rx_waker() })
+/// Copies the receiver's own waker out of its cell *before* a close/drop CAS
+/// from `state` that withdraws it, if one is stored.
+///
+/// The copy must be made before the CAS: once a drop's CAS has set RX_GONE,
+/// the sender may free the allocation at any moment. If the CAS succeeds the
+/// copy is ours; if it fails, the caller lets the `ManuallyDrop` go without
+/// dropping it (the waker is still in the cell).
+fn copy_own_waker<T>(shared: &Channel<T>, state: usize) -> Option<ManuallyDrop<Waker>> {
+    if state & RX_WAKER != 0 {
+        // SAFETY: RX_WAKER without TX_DONE (the callers handle TX_DONE
+        // first): the cell holds our waker. Until our CAS, the sender can
+        // at most claim it, which only reads it, and cannot free.
+        Some(ManuallyDrop::new(unsafe { shared.take_rx_waker() }))
     } else {
         None
     }
@@ -608,16 +618,19 @@ impl<T> Drop for Receiver<T> {
                 return;
             }
             let gone = state::closing(state) | RX_GONE;
+            let own = copy_own_waker(shared, state);
             // ORDERING: AcqRel on success. Release: our uses happen-before
             // the sender frees after seeing RX_GONE (its Acquire). Acquire:
             // pairs with the sender's Release CAS in `poll_closed` when we
             // claim its waker. Acquire on failure: we may free next round.
             match shared.state.compare_exchange(state, gone, AcqRel, Acquire) {
                 Ok(_) => {
-                    // Take both wakers out before the claim's release (which
-                    // may free the allocation), and wake or drop them only
-                    // after it, so a panicking waker cannot leave it open.
-                    let own = take_own_waker(shared, state);
+                    // Our CAS withdrew RX_WAKER before the sender's final
+                    // RMW: the copy made before it is ours. (Reading the
+                    // cell now could race with the sender freeing it.) Wake
+                    // or drop the wakers only after the claim's release, so
+                    // a panicking waker cannot leave it open.
+                    let own = own.map(ManuallyDrop::into_inner);
                     if gone & RX_CLAIM != 0 {
                         // SAFETY: we claimed the sender's waker and the claim
                         // keeps the sender from freeing.
@@ -636,6 +649,7 @@ impl<T> Drop for Receiver<T> {
                     drop(own);
                     return;
                 }
+                // The waker stays in the cell; `own` was only a copy.
                 Err(actual) => state = actual,
             }
         }
