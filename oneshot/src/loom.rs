@@ -100,7 +100,7 @@ pub(crate) mod thread {
     /// receive loop treats like a spurious wake-up. The models that exercise
     /// timeouts use deadlines that have already passed.
     #[cfg(loom)]
-    pub(crate) fn park_timeout(_timeout: std::time::Duration) {
+    pub(crate) fn park_timeout(_timeout: core::time::Duration) {
         loom::thread::yield_now();
     }
 }
