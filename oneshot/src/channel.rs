@@ -204,6 +204,14 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
     // SAFETY: the caller is the last user, so the reference is unique in
     // practice and valid until `guard` drops.
     let shared = unsafe { guard.0.as_ref() };
+    // Freeing is a write to every cell. loom does not see a deallocation as
+    // an access, so say it explicitly: a read of a cell by the other side
+    // that is not ordered before this free is then reported as a data race.
+    #[cfg(loom)]
+    {
+        shared.slot.with_mut(|_| ());
+        shared.rx_waker.with_mut(|_| ());
+    }
     if state::has_message(state) {
         // SAFETY: the state says the slot holds an untaken, published message.
         unsafe { shared.drop_message() };
