@@ -24,6 +24,7 @@ mkdir -p "$results"
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- oneshot 2>/dev/null || echo ' (oneshot/ modified)')"
     echo "rustc: $(rustc --version)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine widens the spread)"
     lscpu | head -n 20 | grep -E '^(Architecture|CPU\(s\)|Model name|Thread|Core|Socket|Hypervisor|L1d|L2|L3)' || true
 } >"$results/machine.txt"
 
@@ -47,6 +48,7 @@ echo "::: callgrind counts"
 python3 benches/scripts/counts.py --json "$results/counts.json" \
     --markdown "$results/counts.md" >/dev/null
 
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
 python3 benches/scripts/summary.py "$results"
 python3 benches/scripts/chart.py "$results/summary.json" "$results/chart.svg"
 echo
