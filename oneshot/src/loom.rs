@@ -40,12 +40,12 @@ impl AtomicUsize {
         self.0.store(value, order);
     }
 
-    pub(crate) fn fetch_or(&self, value: usize, order: Ordering) -> usize {
-        self.0.fetch_or(value, order)
+    pub(crate) fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+        self.0.fetch_add(value, order)
     }
 
-    pub(crate) fn fetch_and(&self, value: usize, order: Ordering) -> usize {
-        self.0.fetch_and(value, order)
+    pub(crate) fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+        self.0.fetch_sub(value, order)
     }
 
     pub(crate) fn compare_exchange(

@@ -89,6 +89,13 @@ unsafe impl<T: Send> Send for Receiver<T> {}
 /// is moved out by value, so `Receiver<T>` is `Unpin` for every `T`.
 impl<T> Unpin for Receiver<T> {}
 
+/// How many times a blocking receive re-checks the state before it registers
+/// its waker and parks (none under loom, to keep the models small).
+#[cfg(all(feature = "std", not(loom)))]
+const SPINS_BEFORE_PARK: u32 = 16;
+#[cfg(all(feature = "std", loom))]
+const SPINS_BEFORE_PARK: u32 = 0;
+
 /// What [`Receiver::finish`] found.
 enum Finished<T> {
     Message(T),
@@ -141,8 +148,9 @@ impl<T> Receiver<T> {
             // ORDERING: Relaxed. The sender, still active or still in its
             // claim, reads RX_DONE only in the RMW where it also finds
             // RX_GONE, and our later Release RMW that sets RX_GONE orders
-            // the message read above before its free.
-            shared.state.fetch_or(RX_DONE, Relaxed);
+            // the message read above before its free. `fetch_add`: RX_DONE
+            // is clear (only we set it, once).
+            shared.state.fetch_add(RX_DONE, Relaxed);
         }
     }
 
@@ -289,7 +297,24 @@ impl<T> Receiver<T> {
     /// # worker.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[inline]
     pub fn recv(self) -> Result<T, RecvError> {
+        let shared = self.shared();
+        // ORDERING: Acquire pairs with the sender's Release RMW in `send`,
+        // making the message visible.
+        let state = shared.state.load(Acquire);
+        if state::has_message(state) && state::sender_left(state) {
+            // The common case, the message already there: take it and free
+            // the allocation at once, instead of marking it taken and then
+            // reloading the state in `drop`.
+            let ptr = ManuallyDrop::new(self).channel;
+            // SAFETY: the acquired state has a valid, untaken message, and
+            // the sender is gone, so we are the only side left.
+            let message = unsafe { (*ptr.as_ptr()).take_message() };
+            // SAFETY: we are last; with RX_DONE the message is not dropped.
+            unsafe { channel::free(ptr, state | RX_DONE) };
+            return Ok(message);
+        }
         self.recv_ref()
     }
 
@@ -381,6 +406,28 @@ impl<T> Receiver<T> {
         let state = self.shared().state.load(Acquire);
         if let Some(done) = self.finish(state) {
             return finished(done);
+        }
+        if let Some(deadline) = deadline {
+            // A deadline already passed (`recv_timeout(ZERO)`) times out
+            // without registering, unless a waker from an earlier poll is
+            // stored: the register/withdraw below then replaces it with
+            // nothing, so an abandoned task is not woken.
+            if state & RX_WAKER == 0 && Instant::now() >= deadline {
+                return Err(RecvTimeoutError::Timeout);
+            }
+        }
+        // A short optimistic wait before registering and parking: a reply
+        // already on its way (a worker answering at once) then costs no
+        // sleep and wake-up, which take microseconds. It is a bounded number
+        // of loads; it waits for nothing the sender must do, and after it
+        // we register and park as usual.
+        for _ in 0..SPINS_BEFORE_PARK {
+            core::hint::spin_loop();
+            // ORDERING: Acquire, as above.
+            let state = self.shared().state.load(Acquire);
+            if let Some(done) = self.finish(state) {
+                return finished(done);
+            }
         }
         let waker = crate::waker::current_thread();
         loop {
@@ -506,7 +553,8 @@ impl<T> Receiver<T> {
                         // ORDERING: Release: our read of the slot happens
                         // before the sender's Acquire load in its `drop`
                         // (which may then free). We free nothing here.
-                        shared.state.fetch_and(!RX_CLAIM, Release);
+                        // `fetch_sub`: RX_CLAIM is set, and only we clear it.
+                        shared.state.fetch_sub(RX_CLAIM, Release);
                         waker.wake();
                     }
                     drop(own);
@@ -593,13 +641,29 @@ impl<T> Future for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     /// Drops an unreceived message, and makes later sends fail.
+    #[inline]
     fn drop(&mut self) {
-        let ptr = self.channel;
-        let shared = self.shared();
         // ORDERING: Acquire pairs with the sender's Release final RMW (and
         // release of its claim), so its writes, the message included,
         // happen-before we drop and free.
-        let mut state = shared.state.load(Acquire);
+        let state = self.shared().state.load(Acquire);
+        if state::sender_left(state) {
+            // SAFETY: the sender is gone for good; we are last.
+            unsafe { channel::free(self.channel, state) };
+            return;
+        }
+        self.leave(state);
+    }
+}
+
+impl<T> Receiver<T> {
+    /// The slow part of `drop`: the sender is still active or still in its
+    /// claim. `state` was loaded with Acquire.
+    #[cold]
+    #[inline(never)]
+    fn leave(&mut self, mut state: usize) {
+        let ptr = self.channel;
+        let shared = self.shared();
         loop {
             if state::sender_left(state) {
                 // SAFETY: the sender is gone for good; we are last.
@@ -610,7 +674,8 @@ impl<T> Drop for Receiver<T> {
                 // ORDERING: AcqRel. Release: our uses (a message we took)
                 // happen-before the sender frees in `release_rx_waker`.
                 // Acquire: if the sender released first, we free.
-                let prev = shared.state.fetch_or(RX_GONE, AcqRel);
+                // `fetch_add`: RX_GONE is clear; one `lock xadd` on x86.
+                let prev = shared.state.fetch_add(RX_GONE, AcqRel);
                 if state::sender_left(prev) {
                     // SAFETY: the sender released its claim before our RMW.
                     unsafe { channel::free(ptr, prev | RX_GONE) };
@@ -638,7 +703,7 @@ impl<T> Drop for Receiver<T> {
                         // ORDERING: AcqRel. Release: our read of the slot
                         // happens-before the sender frees. Acquire: if the
                         // sender left during the claim, we free after it.
-                        let prev = shared.state.fetch_and(!RX_CLAIM, AcqRel);
+                        let prev = shared.state.fetch_sub(RX_CLAIM, AcqRel);
                         if prev & TX_DONE != 0 {
                             // SAFETY: the sender left during our claim and
                             // left the freeing to us.

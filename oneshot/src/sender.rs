@@ -108,40 +108,29 @@ impl<T> Sender<T> {
     /// drop(receiver);
     /// assert_eq!(sender.send(vec![1, 2]).unwrap_err().into_inner(), vec![1, 2]);
     /// ```
+    #[inline]
     pub fn send(self, message: T) -> Result<(), SendError<T>> {
         let this = ManuallyDrop::new(self);
         let ptr = this.channel;
         let shared = this.shared();
-        let message = ManuallyDrop::new(message);
 
         // ORDERING: Relaxed. It decides two things: whether our own
         // `closed()` waker is stored (only we set TX_WAKER, so our own
         // writes are enough), and an early refusal on RX_CLOSED, which is
         // re-checked by the RMW below with the right ordering.
         let state = shared.state.load(Relaxed);
-        if state & RX_CLOSED != 0 {
-            // Refused. Leave exactly as an unsent sender is dropped.
+        // SAFETY: we have not sent, and `this` is only dropped below.
+        if state & (RX_CLOSED | TX_WAKER) != 0 && !unsafe { clear_slot(ptr, state) } {
+            // Refused before anything was written: leave exactly as an
+            // unsent sender is dropped.
             drop(ManuallyDrop::into_inner(this));
-            return Err(SendError::new(ManuallyDrop::into_inner(message)));
-        }
-        if state & TX_WAKER != 0 {
-            // ORDERING: Relaxed. If RX_CLOSED is clear in `prev`, the
-            // receiver never claimed the waker, which we stored ourselves,
-            // so there is nothing to synchronise with. If it is set, we touch
-            // nothing and leave through `drop`, which orders itself.
-            let prev = shared.state.fetch_and(!TX_WAKER, Relaxed);
-            if prev & RX_CLOSED != 0 {
-                drop(ManuallyDrop::into_inner(this));
-                return Err(SendError::new(ManuallyDrop::into_inner(message)));
-            }
-            // SAFETY: we withdrew TX_WAKER before any close, so the waker in
-            // the slot is ours and nobody else will read it.
-            drop(unsafe { shared.take_tx_waker() });
+            return Err(SendError::new(message));
         }
 
+        let message = ManuallyDrop::new(message);
         // SAFETY: the slot is ours: no TX_DONE bit yet, and no waker in it
-        // (withdrawn above or never stored). We keep `message` until the
-        // RMW tells us whether the copy was delivered.
+        // (withdrawn by `clear_slot` or never stored). We keep `message`
+        // until the RMW tells us whether the copy was delivered.
         unsafe { shared.write_message(&message) };
 
         // ORDERING: AcqRel. Release publishes the message written above to
@@ -150,27 +139,25 @@ impl<T> Sender<T> {
         // `Receiver::register` (when RX_WAKER is set, we read the waker it
         // stored) and with its Release CAS in `Receiver::drop` (when
         // RX_GONE is set, we free).
+        // `fetch_add`, not `fetch_or`: MESSAGE is clear (only we set it,
+        // once), so both give the same result, and on x86 a `fetch_or`
+        // whose result is used compiles to a CAS loop, which is not
+        // wait-free; `fetch_add` is one `lock xadd`.
         // Results: RX_CLOSED set -> refused, the copy is dead bits;
         // RX_WAKER set -> we claimed the receiver's waker; else delivered.
-        let prev = shared.state.fetch_or(MESSAGE, AcqRel);
+        let prev = shared.state.fetch_add(MESSAGE, AcqRel);
+        if prev & (RX_CLOSED | RX_WAKER) == 0 {
+            return Ok(());
+        }
         if prev & RX_CLOSED != 0 {
-            if state::receiver_left(prev) {
-                // SAFETY: the receiver is gone and holds no claim; the state
-                // has RX_CLOSED, so `free` drops neither the dead copy nor a
-                // waker.
-                unsafe { channel::free(ptr, prev | MESSAGE) };
-            }
-            return Err(SendError::new(ManuallyDrop::into_inner(message)));
+            // SAFETY: `prev` is our final RMW's result, with RX_CLOSED set.
+            return Err(unsafe { refused(ptr, prev, ManuallyDrop::into_inner(message)) });
         }
-        if prev & RX_WAKER != 0 {
-            // SAFETY: our RMW found RX_WAKER set while we were not done, so
-            // the waker is ours until we clear RX_WAKER.
-            let waker = unsafe { shared.take_rx_waker() };
-            // SAFETY: our claim keeps the receiver from freeing, so the
-            // allocation is alive for this RMW.
-            unsafe { release_rx_waker(ptr) };
-            waker.wake();
-        }
+        // Delivered: the copy in the slot is the receiver's now, and our
+        // `message` is never touched again (not even moved: moving a `Box`
+        // would assert uniqueness over the receiver's copy).
+        // SAFETY: our final RMW found RX_WAKER set and RX_CLOSED clear.
+        unsafe { wake_receiver(ptr) };
         Ok(())
     }
 
@@ -336,6 +323,73 @@ impl<T> Sender<T> {
     }
 }
 
+/// The slow start of `send`: the receiver closed, or `poll_closed` left our
+/// waker in the slot. Returns `true` if the slot is now free for the message,
+/// `false` if the send must be refused (nothing was written).
+///
+/// # Safety
+///
+/// Called by the sender before its final RMW, with `state` loaded by it.
+#[cold]
+#[inline(never)]
+unsafe fn clear_slot<T>(ptr: NonNull<Channel<T>>, state: usize) -> bool {
+    if state & RX_CLOSED != 0 {
+        return false;
+    }
+    // SAFETY: we have not made our final RMW, so the allocation is alive.
+    let shared = unsafe { ptr.as_ref() };
+    // ORDERING: Relaxed. If RX_CLOSED is clear in `prev`, the receiver never
+    // claimed the waker, which we stored ourselves, so there is nothing to
+    // synchronise with. If it is set, we touch nothing and leave through
+    // `drop`, which orders itself. `fetch_sub`: TX_WAKER is set (we saw it
+    // and only we clear it), and it is wait-free where `fetch_and` is not.
+    let prev = shared.state.fetch_sub(TX_WAKER, Relaxed);
+    if prev & RX_CLOSED != 0 {
+        return false;
+    }
+    // SAFETY: we withdrew TX_WAKER before any close, so the waker in the
+    // slot is ours and nobody else will read it.
+    drop(unsafe { shared.take_tx_waker() });
+    true
+}
+
+/// The slow end of a refused `send`: the final RMW found RX_CLOSED, so the
+/// copy in the slot is dead bits and `message` goes back to the caller.
+///
+/// # Safety
+///
+/// `prev` is the result of the sender's final RMW and has RX_CLOSED set.
+#[cold]
+#[inline(never)]
+unsafe fn refused<T>(ptr: NonNull<Channel<T>>, prev: usize, message: T) -> SendError<T> {
+    if state::receiver_left(prev) {
+        // SAFETY: the receiver is gone and holds no claim; the state has
+        // RX_CLOSED, so `free` drops neither the dead copy nor a waker.
+        unsafe { channel::free(ptr, prev | MESSAGE) };
+    }
+    SendError::new(message)
+}
+
+/// The sender's claim on the receiver's waker (see `state::RX_WAKER`): copy
+/// the waker out, release the claim (freeing the allocation if the receiver
+/// left meanwhile), then wake the copy without touching the channel.
+///
+/// # Safety
+///
+/// The sender's final RMW found RX_WAKER set. Nothing may touch the
+/// allocation after this call.
+#[cold]
+#[inline(never)]
+unsafe fn wake_receiver<T>(ptr: NonNull<Channel<T>>) {
+    // SAFETY: our claim keeps the receiver from freeing until we release it.
+    let shared = unsafe { ptr.as_ref() };
+    // SAFETY: the claim makes the waker ours until we clear RX_WAKER.
+    let waker = unsafe { shared.take_rx_waker() };
+    // SAFETY: we copied the waker out and touch nothing afterwards.
+    unsafe { release_rx_waker(ptr) };
+    waker.wake();
+}
+
 /// Ends the sender's claim on the receiver's waker (see `state::RX_WAKER`)
 /// and frees the allocation if the receiver left meanwhile.
 ///
@@ -349,9 +403,10 @@ unsafe fn release_rx_waker<T>(ptr: NonNull<Channel<T>>) {
     // ORDERING: AcqRel. Release: our read of the waker cell happens-before
     // the receiver reuses it or frees the allocation (its Acquire loads in
     // `Receiver::drop`). Acquire: if RX_GONE is set we free, after the
-    // receiver's Release `fetch_or(RX_GONE)` in `Receiver::drop`, so its
+    // receiver's Release `fetch_add(RX_GONE)` in `Receiver::drop`, so its
     // reads of the message happen-before our drop of it.
-    let prev = shared.state.fetch_and(!RX_WAKER, AcqRel);
+    // `fetch_sub`: RX_WAKER is set (our claim) and nobody else clears it.
+    let prev = shared.state.fetch_sub(RX_WAKER, AcqRel);
     if state::receiver_left(prev) {
         // SAFETY: the receiver left during our claim and left the freeing to
         // us; `prev` without RX_WAKER is the final state.
@@ -362,6 +417,7 @@ unsafe fn release_rx_waker<T>(ptr: NonNull<Channel<T>>) {
 impl<T> Drop for Sender<T> {
     /// Disconnects the channel: the receiver, if waiting, is woken and gets
     /// `RecvError`.
+    #[inline]
     fn drop(&mut self) {
         let ptr = self.channel;
         let shared = self.shared();
@@ -381,8 +437,9 @@ impl<T> Drop for Sender<T> {
         // free after its Release CAS set RX_GONE.
         // Results: RX_GONE without RX_CLAIM -> we free; RX_GONE with
         // RX_CLAIM -> the receiver frees when it releases; RX_WAKER -> we
-        // claimed its waker; else the receiver frees later.
-        let prev = shared.state.fetch_or(TX_DROPPED, AcqRel);
+        // claimed its waker; else the receiver frees later. `fetch_add`:
+        // TX_DROPPED is clear, and it is wait-free where `fetch_or` is not.
+        let prev = shared.state.fetch_add(TX_DROPPED, AcqRel);
         if prev & RX_GONE != 0 {
             if prev & RX_CLAIM == 0 {
                 // SAFETY: the receiver is gone and holds no claim.
@@ -391,12 +448,8 @@ impl<T> Drop for Sender<T> {
             return;
         }
         if prev & RX_WAKER != 0 {
-            // SAFETY: our RMW found RX_WAKER set: the waker is ours until we
-            // clear the bit.
-            let waker = unsafe { shared.take_rx_waker() };
-            // SAFETY: we copied the waker out and touch nothing afterwards.
-            unsafe { release_rx_waker(ptr) };
-            waker.wake();
+            // SAFETY: our final RMW found RX_WAKER set.
+            unsafe { wake_receiver(ptr) };
         }
     }
 }

@@ -42,17 +42,22 @@
 //!
 //! # Transitions (each one RMW unless marked "load")
 //!
+//! Setting a bit that is known to be clear is a `fetch_add`, and clearing
+//! one known to be set a `fetch_sub`: the result is the same as `fetch_or` /
+//! `fetch_and`, but on x86 those compile to a CAS loop when their result is
+//! used, while `fetch_add`/`fetch_sub` are one `lock xadd` (wait-free).
+//!
 //! ```text
-//!  send, fast path:        fetch_or(MESSAGE)               1 RMW
-//!  send, receiver waiting: fetch_or(MESSAGE) -> claim -> fetch_and(!RX_WAKER)
-//!  sender dropped unsent:  fetch_or(TX_DROPPED)  (load only if receiver gone)
+//!  send, fast path:        fetch_add(MESSAGE)              1 RMW
+//!  send, receiver waiting: fetch_add(MESSAGE) -> claim -> fetch_sub(RX_WAKER)
+//!  sender dropped unsent:  fetch_add(TX_DROPPED) (load only if receiver gone)
 //!  receiver registers:     CAS(s, s | RX_WAKER)            only while !TX_DONE
 //!  receiver withdraws:     CAS(s, s & !RX_WAKER)           only while !TX_DONE
 //!  receiver takes message: load; then a plain store of RX_DONE (sender gone)
-//!                          or fetch_or(RX_DONE) (sender still in its claim)
+//!                          or fetch_add(RX_DONE) (sender still in its claim)
 //!  receiver closes:        CAS(s, s | RX_CLOSED [| RX_CLAIM] & !RX_WAKER)
 //!  receiver dropped:       load (sender gone) | CAS like close plus RX_GONE |
-//!                          fetch_or(RX_GONE) (sender in its claim)
+//!                          fetch_add(RX_GONE) (sender in its claim)
 //! ```
 
 /// Set by the sender's final RMW in `send`: the message was written to the
