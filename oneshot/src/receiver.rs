@@ -102,6 +102,17 @@ enum Finished<T> {
     Disconnected,
 }
 
+impl<T> Finished<T> {
+    /// The result of a timed receive that finished.
+    #[cfg(feature = "std")]
+    fn into_timeout_result(self) -> Result<T, RecvTimeoutError> {
+        match self {
+            Self::Message(message) => Ok(message),
+            Self::Disconnected => Err(RecvTimeoutError::Disconnected),
+        }
+    }
+}
+
 impl<T> Receiver<T> {
     pub(crate) const fn from_channel(channel: NonNull<Channel<T>>) -> Self {
         Self {
@@ -367,6 +378,13 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        // ORDERING: Acquire, as in `try_recv`. A message that is already
+        // there is taken before reading the clock, which costs more than
+        // the rest of this receive.
+        let state = self.shared().state.load(Acquire);
+        if let Some(done) = self.finish(state) {
+            return done.into_timeout_result();
+        }
         // A timeout too large to add to `now` is as good as none.
         self.block(Instant::now().checked_add(timeout))
     }
@@ -397,10 +415,7 @@ impl<T> Receiver<T> {
     /// this thread and park until `finish` succeeds or the deadline passes.
     #[cfg(feature = "std")]
     fn block(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        let finished = |finished| match finished {
-            Finished::Message(message) => Ok(message),
-            Finished::Disconnected => Err(RecvTimeoutError::Disconnected),
-        };
+        let finished = Finished::into_timeout_result;
         // ORDERING: Acquire, as in `try_recv`. Checked before building the
         // thread's waker, so a message that is already there costs no RMW.
         let state = self.shared().state.load(Acquire);
