@@ -445,9 +445,19 @@ impl<T> Receiver<T> {
         // SPINS_BEFORE_PARK): a reply already on its way then costs no sleep
         // and wake-up. It is a bounded number of loads; it waits for nothing
         // the sender must do, and after it we register and park as usual.
-        for round in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
+        // A passed deadline skips it (a zero timeout must not wait), and
+        // the yield rounds stop at the deadline.
+        let expired = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
+        let rounds = if expired(deadline) {
+            0
+        } else {
+            SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK
+        };
+        for round in 0..rounds {
             if round < SPINS_BEFORE_PARK {
                 core::hint::spin_loop();
+            } else if expired(deadline) {
+                break;
             } else {
                 std::thread::yield_now();
             }
