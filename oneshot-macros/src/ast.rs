@@ -238,7 +238,7 @@ pub(crate) fn other_item_keyword(item: &TokenStream) -> Option<proc_macro2::Iden
                     "pub" | "default" => {}
                     "struct" | "enum" | "union" => return None,
                     // `fn`, `trait`, `impl`, `mod`, ..., or a modifier that
-                    // starts one (`unsafe impl`, `const fn`): point at it.
+                    // starts one (an `unsafe` impl, a `const fn`): point at it.
                     _ => return Some(ident.clone()),
                 }
             }
