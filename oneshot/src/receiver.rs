@@ -357,7 +357,7 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_ref(&self) -> Result<T, RecvError> {
-        match self.block(None) {
+        match self.block(|| None) {
             Ok(message) => Ok(message),
             Err(_) => Err(RecvError),
         }
@@ -388,15 +388,8 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        // ORDERING: Acquire, as in `try_recv`. A message that is already
-        // there is taken before reading the clock, which costs more than
-        // the rest of this receive.
-        let state = self.shared().state.load(Acquire);
-        if let Some(done) = self.finish(state) {
-            return done.into_timeout_result();
-        }
         // A timeout too large to add to `now` is as good as none.
-        self.block(Instant::now().checked_add(timeout))
+        self.block(|| Instant::now().checked_add(timeout))
     }
 
     /// Blocks until the message arrives, the sender is dropped, or
@@ -418,54 +411,35 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.block(Some(deadline))
+        self.block(|| Some(deadline))
     }
 
     /// The blocking receive behind `recv*`: register a waker that unparks
     /// this thread and park until `finish` succeeds or the deadline passes.
+    ///
+    /// `deadline` is only evaluated if the message is not already there, so
+    /// that case never reads the clock.
     #[cfg(feature = "std")]
-    fn block(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    fn block(&self, deadline: impl FnOnce() -> Option<Instant>) -> Result<T, RecvTimeoutError> {
         let finished = Finished::into_timeout_result;
-        // ORDERING: Acquire, as in `try_recv`. Checked before building the
-        // thread's waker, so a message that is already there costs no RMW.
+        // ORDERING: Acquire, as in `try_recv`. Checked before reading the
+        // clock or building the thread's waker, so a message that is
+        // already there costs neither, nor any RMW.
         let state = self.shared().state.load(Acquire);
         if let Some(done) = self.finish(state) {
             return finished(done);
         }
-        if let Some(deadline) = deadline {
-            // A deadline already passed (`recv_timeout(ZERO)`) times out
-            // without registering, unless a waker from an earlier poll is
-            // stored: the register/withdraw below then replaces it with
-            // nothing, so an abandoned task is not woken.
-            if state & RX_WAKER == 0 && Instant::now() >= deadline {
+        let deadline = deadline();
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            // A passed deadline (`recv_timeout(ZERO)`) never waits. It times
+            // out at once, unless a waker from an earlier poll is stored:
+            // the register/withdraw below then replaces it with nothing, so
+            // an abandoned task is not woken.
+            if state & RX_WAKER == 0 {
                 return Err(RecvTimeoutError::Timeout);
             }
-        }
-        // A short optimistic wait before registering and parking (see
-        // SPINS_BEFORE_PARK): a reply already on its way then costs no sleep
-        // and wake-up. It is a bounded number of loads; it waits for nothing
-        // the sender must do, and after it we register and park as usual.
-        // A passed deadline skips it (a zero timeout must not wait), and
-        // the yield rounds stop at the deadline.
-        let expired = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
-        let rounds = if expired(deadline) {
-            0
-        } else {
-            SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK
-        };
-        for round in 0..rounds {
-            if round < SPINS_BEFORE_PARK {
-                core::hint::spin_loop();
-            } else if expired(deadline) {
-                break;
-            } else {
-                std::thread::yield_now();
-            }
-            // ORDERING: Acquire, as above.
-            let state = self.shared().state.load(Acquire);
-            if let Some(done) = self.finish(state) {
-                return finished(done);
-            }
+        } else if let Some(done) = self.wait_briefly(deadline) {
+            return finished(done);
         }
         let waker = crate::waker::current_thread();
         loop {
@@ -488,6 +462,29 @@ impl<T> Receiver<T> {
                 }
             }
         }
+    }
+
+    /// The short optimistic wait before registering and parking (see
+    /// [`SPINS_BEFORE_PARK`]): a reply already on its way then costs no
+    /// sleep and wake-up. A bounded number of loads that waits for nothing
+    /// the sender must do; the yield rounds stop at the deadline.
+    #[cfg(feature = "std")]
+    fn wait_briefly(&self, deadline: Option<Instant>) -> Option<Finished<T>> {
+        for round in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
+            if round < SPINS_BEFORE_PARK {
+                core::hint::spin_loop();
+            } else if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return None;
+            } else {
+                std::thread::yield_now();
+            }
+            // ORDERING: Acquire, as in `try_recv`.
+            let state = self.shared().state.load(Acquire);
+            if let Some(done) = self.finish(state) {
+                return Some(done);
+            }
+        }
+        None
     }
 
     /// Returns `true` if no message is waiting and none can arrive any more:
