@@ -707,7 +707,7 @@ impl<T> Receiver<T> {
             }
             if state::sender_claiming(state) {
                 // ORDERING: AcqRel. Release: our uses (a message we took)
-                // happen-before the sender frees in `release_rx_waker`.
+                // happen-before the sender frees in `sender::wake_receiver`.
                 // Acquire: if the sender released first, we free.
                 // `fetch_add`: RX_GONE is clear; one `lock xadd` on x86.
                 let prev = shared.state.fetch_add(RX_GONE, AcqRel);

@@ -385,33 +385,21 @@ unsafe fn wake_receiver<T>(ptr: NonNull<Channel<T>>) {
     let shared = unsafe { ptr.as_ref() };
     // SAFETY: the claim makes the waker ours until we clear RX_WAKER.
     let waker = unsafe { shared.take_rx_waker() };
-    // SAFETY: we copied the waker out and touch nothing afterwards.
-    unsafe { release_rx_waker(ptr) };
-    waker.wake();
-}
-
-/// Ends the sender's claim on the receiver's waker (see `state::RX_WAKER`)
-/// and frees the allocation if the receiver left meanwhile.
-///
-/// # Safety
-///
-/// The caller's final RMW found RX_WAKER set, and it has copied the waker out.
-/// Nothing may touch the allocation after this call.
-unsafe fn release_rx_waker<T>(ptr: NonNull<Channel<T>>) {
-    // SAFETY: our claim keeps the allocation alive until this RMW.
-    let shared = unsafe { ptr.as_ref() };
-    // ORDERING: AcqRel. Release: our read of the waker cell happens-before
-    // the receiver reuses it or frees the allocation (its Acquire loads in
-    // `Receiver::drop`). Acquire: if RX_GONE is set we free, after the
-    // receiver's Release `fetch_add(RX_GONE)` in `Receiver::drop`, so its
-    // reads of the message happen-before our drop of it.
-    // `fetch_sub`: RX_WAKER is set (our claim) and nobody else clears it.
+    // Release the claim. ORDERING: AcqRel. Release: our read of the waker
+    // cell happens-before the receiver reuses it or frees the allocation
+    // (its Acquire loads in `Receiver::drop`). Acquire: if RX_GONE is set we
+    // free, after the receiver's Release `fetch_add(RX_GONE)` in
+    // `Receiver::leave`, so its reads of the message happen-before our drop
+    // of it. `fetch_sub`: RX_WAKER is set (our claim) and nobody else
+    // clears it.
     let prev = shared.state.fetch_sub(RX_WAKER, AcqRel);
     if state::receiver_left(prev) {
         // SAFETY: the receiver left during our claim and left the freeing to
-        // us; `prev` without RX_WAKER is the final state.
+        // us; `prev` without RX_WAKER is the final state. Nothing below
+        // touches the allocation.
         unsafe { channel::free(ptr, prev & !RX_WAKER) };
     }
+    waker.wake();
 }
 
 impl<T> Drop for Sender<T> {
