@@ -6,24 +6,18 @@
 //! Run: `cargo bench -p oneshot-benches --bench cross_thread`
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+#[macro_use]
+mod common;
+
+use common::{config, Group};
+use criterion::{criterion_group, criterion_main, Criterion};
 use oneshot_benches::channels::{
     Awaitable, Blocking, Crossbeam, Flume, Futures, OneshotCrate, Ours, Std, Tokio,
 };
 use oneshot_benches::scenarios;
 use oneshot_benches::worker::{Idle, Worker};
-
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
-
-/// Calls `$one::<C>(args..)` for each listed channel, in table order.
-macro_rules! each {
-    ($one:ident, $args:tt; $($channel:ty),+) => {
-        $( $one::<$channel> $args; )+
-    };
-}
 
 /// A worker thread answers a fresh channel per operation while this thread
 /// blocks in the receive (`futures`: `block_on`; `tokio`: `blocking_recv`).
@@ -99,15 +93,6 @@ fn tokio_multi_thread(c: &mut Criterion) {
     let mut g = c.benchmark_group("tokio_multi_thread");
     each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Flume);
     g.finish();
-}
-
-/// As in `single_thread.rs`: short runs, fewer resamples.
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(50)
-        .nresamples(10_000)
 }
 
 criterion_group! {

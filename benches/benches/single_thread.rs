@@ -6,30 +6,23 @@
 //! (`benches/scripts/run-all.sh` runs everything and prints the summary).
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+#[macro_use]
+mod common;
+
+use common::{config, Group};
+use criterion::{criterion_group, criterion_main, Criterion};
 use oneshot_benches::channels::{
     Awaitable, Channel, Crossbeam, Flume, Futures, OneshotCrate, Ours, Std, Timeout, Tokio,
 };
 use oneshot_benches::scenarios::{self, Big};
-
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
-
-/// Calls `$one::<C>(&mut group)` for each listed channel, in table order.
-macro_rules! each {
-    ($one:ident, $group:expr; $($channel:ty),+) => {
-        $( $one::<$channel>($group); )+
-    };
-}
 
 fn create_drop(c: &mut Criterion) {
     fn one<C: Channel>(g: &mut Group<'_>) {
         g.bench_function(C::NAME, |b| b.iter(scenarios::create_drop::<C>));
     }
     let mut g = c.benchmark_group("create_drop");
-    each!(one, &mut g; Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
     g.finish();
 }
 
@@ -40,7 +33,7 @@ fn send_recv_u64(c: &mut Criterion) {
         });
     }
     let mut g = c.benchmark_group("send_recv_u64");
-    each!(one, &mut g; Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
     g.finish();
 }
 
@@ -51,7 +44,7 @@ fn send_recv_128b(c: &mut Criterion) {
         });
     }
     let mut g = c.benchmark_group("send_recv_128b");
-    each!(one, &mut g; Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
     g.finish();
 }
 
@@ -62,7 +55,7 @@ fn send_drop_receiver(c: &mut Criterion) {
         });
     }
     let mut g = c.benchmark_group("send_drop_receiver");
-    each!(one, &mut g; Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Crossbeam, Flume, Std);
     g.finish();
 }
 
@@ -74,7 +67,7 @@ fn poll_pending_send_ready(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("poll_pending_send_ready");
     // crossbeam and std have no future.
-    each!(one, &mut g; Ours, OneshotCrate, Tokio, Futures, Flume);
+    each!(one, (&mut g); Ours, OneshotCrate, Tokio, Futures, Flume);
     g.finish();
 }
 
@@ -86,7 +79,7 @@ fn recv_timeout_ok(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("recv_timeout_ok");
     // tokio and futures have no timed receive without a runtime.
-    each!(one, &mut g; Ours, OneshotCrate, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Crossbeam, Flume, Std);
     g.finish();
 }
 
@@ -95,20 +88,8 @@ fn recv_timeout_zero(c: &mut Criterion) {
         g.bench_function(C::NAME, |b| b.iter(scenarios::recv_timeout_zero::<C>));
     }
     let mut g = c.benchmark_group("recv_timeout_zero");
-    each!(one, &mut g; Ours, OneshotCrate, Crossbeam, Flume, Std);
+    each!(one, (&mut g); Ours, OneshotCrate, Crossbeam, Flume, Std);
     g.finish();
-}
-
-/// Short runs: the whole suite (both bench files, the cross-thread ones three
-/// times) must fit in about ten minutes on 2 cores. Fewer bootstrap
-/// resamples than the default keep the analysis quick; the medians do not
-/// depend on them.
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(50)
-        .nresamples(10_000)
 }
 
 criterion_group! {
