@@ -9,7 +9,14 @@
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::mpsc;
+use std::sync::mpsc::{
+    self, Receiver as StdReceiver, RecvTimeoutError as StdTimeoutError, SyncSender,
+};
+
+use crossbeam_channel::{
+    Receiver as CrossbeamReceiver, RecvTimeoutError as CrossbeamTimeoutError,
+    Sender as CrossbeamSender,
+};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -286,51 +293,69 @@ impl Awaitable for Futures {
     }
 }
 
-/// `crossbeam_channel::bounded(1)`.
-#[derive(Debug)]
-pub struct Crossbeam;
+/// The adapter of a blocking channel with std's receiver API (`recv`,
+/// `recv_timeout` with a `Timeout`/`Disconnected` error): crossbeam's and
+/// std's differ only in their types and constructor.
+macro_rules! sync_channel_adapter {
+    ($(#[$doc:meta])* $name:ident, $label:literal, $sender:ident, $receiver:ident,
+     $make:expr, $timeout_error:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
 
-impl Channel for Crossbeam {
-    const NAME: &'static str = "crossbeam";
-    type Sender<T: Send + 'static> = crossbeam_channel::Sender<T>;
-    type Receiver<T: Send + 'static> = crossbeam_channel::Receiver<T>;
+        impl Channel for $name {
+            const NAME: &'static str = $label;
+            type Sender<T: Send + 'static> = $sender<T>;
+            type Receiver<T: Send + 'static> = $receiver<T>;
 
-    #[inline]
-    fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
-        crossbeam_channel::bounded(1)
-    }
+            #[inline]
+            fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+                $make
+            }
 
-    #[inline]
-    fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T) {
-        assert!(sender.send(value).is_ok(), "receiver gone");
-    }
+            #[inline]
+            fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T) {
+                assert!(sender.send(value).is_ok(), "receiver gone");
+            }
 
-    #[inline]
-    fn recv_ready<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
-        receiver.recv().expect("message sent")
-    }
-}
-
-impl Blocking for Crossbeam {
-    #[inline]
-    fn recv_blocking<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
-        receiver.recv().expect("message sent")
-    }
-}
-
-impl Timeout for Crossbeam {
-    #[inline]
-    fn recv_timeout<T: Send + 'static>(
-        receiver: &Self::Receiver<T>,
-        timeout: Duration,
-    ) -> Option<T> {
-        match receiver.recv_timeout(timeout) {
-            Ok(value) => Some(value),
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => panic!("sender gone"),
+            #[inline]
+            fn recv_ready<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
+                receiver.recv().expect("message sent")
+            }
         }
-    }
+
+        impl Blocking for $name {
+            #[inline]
+            fn recv_blocking<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
+                receiver.recv().expect("message sent")
+            }
+        }
+
+        impl Timeout for $name {
+            #[inline]
+            fn recv_timeout<T: Send + 'static>(
+                receiver: &Self::Receiver<T>,
+                timeout: Duration,
+            ) -> Option<T> {
+                match receiver.recv_timeout(timeout) {
+                    Ok(value) => Some(value),
+                    Err($timeout_error::Timeout) => None,
+                    Err($timeout_error::Disconnected) => panic!("sender gone"),
+                }
+            }
+        }
+    };
 }
+
+sync_channel_adapter!(
+    /// `crossbeam_channel::bounded(1)`.
+    Crossbeam,
+    "crossbeam",
+    CrossbeamSender,
+    CrossbeamReceiver,
+    crossbeam_channel::bounded(1),
+    CrossbeamTimeoutError
+);
 
 /// `flume::bounded(1)`.
 #[derive(Debug)]
@@ -389,48 +414,12 @@ impl Awaitable for Flume {
     }
 }
 
-/// `std::sync::mpsc::sync_channel(1)`.
-#[derive(Debug)]
-pub struct Std;
-
-impl Channel for Std {
-    const NAME: &'static str = "std";
-    type Sender<T: Send + 'static> = mpsc::SyncSender<T>;
-    type Receiver<T: Send + 'static> = mpsc::Receiver<T>;
-
-    #[inline]
-    fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
-        mpsc::sync_channel(1)
-    }
-
-    #[inline]
-    fn send<T: Send + 'static>(sender: Self::Sender<T>, value: T) {
-        assert!(sender.send(value).is_ok(), "receiver gone");
-    }
-
-    #[inline]
-    fn recv_ready<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
-        receiver.recv().expect("message sent")
-    }
-}
-
-impl Blocking for Std {
-    #[inline]
-    fn recv_blocking<T: Send + 'static>(receiver: Self::Receiver<T>) -> T {
-        receiver.recv().expect("message sent")
-    }
-}
-
-impl Timeout for Std {
-    #[inline]
-    fn recv_timeout<T: Send + 'static>(
-        receiver: &Self::Receiver<T>,
-        timeout: Duration,
-    ) -> Option<T> {
-        match receiver.recv_timeout(timeout) {
-            Ok(value) => Some(value),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("sender gone"),
-        }
-    }
-}
+sync_channel_adapter!(
+    /// `std::sync::mpsc::sync_channel(1)`.
+    Std,
+    "std",
+    SyncSender,
+    StdReceiver,
+    mpsc::sync_channel(1),
+    StdTimeoutError
+);
