@@ -80,13 +80,27 @@
 //! let _ = receiver.try_recv();
 //! ```
 
+mod counting_alloc;
 mod drops;
 mod executor;
+mod ledger;
+mod probe;
+mod rng;
 mod wakers;
+mod watchdog;
 
 pub use drops::{zst_drops, DropCounter, Tracked, ZstToken, ZST_SLOTS};
 pub use executor::{block_on, block_on_counted};
 pub use wakers::{noop_waker, poll_once, CountingWaker};
+
+// Helpers for the `mpmc` tests (usable by any test).
+pub use counting_alloc::{
+    alloc_test_lock, count_this_thread, AllocGate, AllocSnapshot, CountingAlloc,
+};
+pub use ledger::{Ledger, LedgerMsg};
+pub use probe::ThreadProbe;
+pub use rng::Rng;
+pub use watchdog::{join_within, poll_pinned, Watchdog, HANG_LIMIT};
 
 /// Iteration count for loops that look for races: large natively, small
 /// under Miri, which is about a thousand times slower (and explores
