@@ -1,0 +1,1101 @@
+//! The queue-channel matrix: whole-run throughput of `mpmc` and every peer
+//! queue channel, in ns per message, for each shape × capacity × form, plus
+//! the request/reply round trip of an actor.
+//!
+//! ```text
+//! matrix [--runs R] [--scale F] [--filter TEXT] [--peers a,b] [--timeout S] [--json FILE]
+//! matrix --list                      # the cases, one id a line
+//! matrix --child ID PEER N           # one run (what the parent spawns)
+//! ```
+//!
+//! A fixed-count runner, not criterion: one run moves N messages through a
+//! fresh channel with every producer and consumer running at once and reports
+//! the wall time of the whole run divided by N (criterion's per-iteration
+//! model does not fit a run whose cost is the interplay of its threads).
+//!
+//! Each run is a child process (this binary with `--child`), so that:
+//! * a peer that hangs is killed after `--timeout` seconds and reported as
+//!   "hang" (its remaining runs of that case are skipped), and one that loses
+//!   or duplicates a message ("lost": the receivers' count and sum of keys
+//!   differ from the senders') or panics is reported as such, never dropped;
+//! * `one-cpu` cases pin the whole child process to one CPU
+//!   (`sched_setaffinity` before any thread starts), which exposes channels
+//!   that spin waiting for another thread;
+//! * no run inherits another's heap, runtime or thread state.
+//!
+//! The parent runs each case `--runs` times (default 5) per channel, the
+//! channels in a rotated order each run, and records every run; the summary
+//! reports the median with the min and max.
+//!
+//! Shapes: `seq` (one thread sends a batch then receives it: the whole
+//! capacity for `bounded(n)`, all N messages for `unbounded`), `spsc` (1 → 1),
+//! `mpsc` (4 → 1), `mpmc` (4 → 4); consumers receive until every sender is
+//! gone. Forms: `sync` (std threads, blocking `send`/`recv`), `async` (tasks
+//! on a tokio multi-thread runtime with its default worker count), `sync→async`
+//! (producer threads, consumer tasks) and `async→sync`. Threads start behind a
+//! barrier; the clock starts when the barrier opens (tasks are spawned after
+//! it).
+//!
+//! Round trip (`roundtrip DIR`): one caller sends N `#[oneshot_reply]`
+//! requests, one at a time, to an actor that serves them from a bounded(32)
+//! mailbox; ns per request. `ours` is an `mpmc` mailbox with `oneshot`
+//! replies, `tokio` is `tokio::sync::mpsc` with `tokio::sync::oneshot`
+//! (blocking sides through `blocking_send`/`blocking_recv`), `flume` is a
+//! `flume` mailbox with `oneshot` replies.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use oneshot::oneshot_reply;
+use oneshot_benches::queues::{Cap, Queue, QUEUES};
+use oneshot_benches::with_queue;
+
+/// A message: made from a key, which the receivers add up.
+trait Message: Send + 'static {
+    fn new(key: u64) -> Self;
+    fn key(&self) -> u64;
+}
+
+impl Message for u64 {
+    #[inline]
+    fn new(key: u64) -> Self {
+        key
+    }
+    #[inline]
+    fn key(&self) -> u64 {
+        *self
+    }
+}
+
+/// The 256-byte message.
+struct Big([u64; 32]);
+
+impl Message for Big {
+    #[inline]
+    fn new(key: u64) -> Self {
+        Big([key; 32])
+    }
+    #[inline]
+    fn key(&self) -> u64 {
+        self.0[31]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Seq,
+    Spsc,
+    Mpsc,
+    Mpmc,
+}
+
+impl Shape {
+    fn label(self) -> &'static str {
+        match self {
+            Shape::Seq => "seq",
+            Shape::Spsc => "spsc",
+            Shape::Mpsc => "mpsc",
+            Shape::Mpmc => "mpmc",
+        }
+    }
+    /// (producers, consumers).
+    fn ends(self) -> (u64, u64) {
+        match self {
+            Shape::Seq | Shape::Spsc => (1, 1),
+            Shape::Mpsc => (4, 1),
+            Shape::Mpmc => (4, 4),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Sync,
+    Async,
+    SyncToAsync,
+    AsyncToSync,
+}
+
+impl Form {
+    fn label(self) -> &'static str {
+        match self {
+            Form::Sync => "sync",
+            Form::Async => "async",
+            Form::SyncToAsync => "sync→async",
+            Form::AsyncToSync => "async→sync",
+        }
+    }
+    fn producers_async(self) -> bool {
+        matches!(self, Form::Async | Form::AsyncToSync)
+    }
+    fn consumers_async(self) -> bool {
+        matches!(self, Form::Async | Form::SyncToAsync)
+    }
+}
+
+/// Where the caller and the actor of a round trip run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    ThreadThread,
+    TaskTask,
+    ThreadTask,
+    TaskThread,
+}
+
+impl Dir {
+    fn label(self) -> &'static str {
+        match self {
+            Dir::ThreadThread => "thread→thread",
+            Dir::TaskTask => "task→task",
+            Dir::ThreadTask => "thread→task",
+            Dir::TaskThread => "task→thread",
+        }
+    }
+    fn caller_async(self) -> bool {
+        matches!(self, Dir::TaskTask | Dir::TaskThread)
+    }
+    fn actor_async(self) -> bool {
+        matches!(self, Dir::TaskTask | Dir::ThreadTask)
+    }
+}
+
+/// One row of a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Case {
+    Matrix {
+        shape: Shape,
+        cap: Cap,
+        form: Form,
+        big: bool,
+        one_cpu: bool,
+    },
+    RoundTrip(Dir),
+}
+
+const ROUND_TRIP_PEERS: [&str; 3] = ["ours", "tokio", "flume"];
+const MAILBOX: usize = 32;
+
+impl Case {
+    fn id(&self) -> String {
+        match *self {
+            Case::Matrix {
+                shape,
+                cap,
+                form,
+                big,
+                one_cpu,
+            } => {
+                let mut id = format!("{} {} {}", shape.label(), cap.label(), form.label());
+                if big {
+                    id.push_str(" 256B");
+                }
+                if one_cpu {
+                    id.push_str(" one-cpu");
+                }
+                id
+            }
+            Case::RoundTrip(dir) => format!("roundtrip {}", dir.label()),
+        }
+    }
+
+    fn peers(&self) -> &'static [&'static str] {
+        match self {
+            Case::Matrix { .. } => &QUEUES,
+            Case::RoundTrip(_) => &ROUND_TRIP_PEERS,
+        }
+    }
+
+    /// Messages (or requests) per run at `--scale 1`: hand-offs through an
+    /// empty or full channel cost a wake-up each (microseconds), the rest
+    /// tens of nanoseconds.
+    fn messages(&self) -> u64 {
+        match *self {
+            Case::Matrix { shape, cap, .. } => {
+                if shape != Shape::Seq && matches!(cap, Cap::Bounded(0 | 1)) {
+                    20_000
+                } else {
+                    200_000
+                }
+            }
+            Case::RoundTrip(_) => 10_000,
+        }
+    }
+}
+
+/// Every case, in the order of the tables.
+fn cases() -> Vec<Case> {
+    let mut all = Vec::new();
+    let caps = [
+        Cap::Bounded(0),
+        Cap::Bounded(1),
+        Cap::Bounded(100),
+        Cap::Unbounded,
+    ];
+    let m = |shape, cap, form| Case::Matrix {
+        shape,
+        cap,
+        form,
+        big: false,
+        one_cpu: false,
+    };
+    // seq: a rendezvous channel cannot hold a message for its own thread.
+    for cap in &caps[1..] {
+        for form in [Form::Sync, Form::Async] {
+            all.push(m(Shape::Seq, *cap, form));
+        }
+    }
+    for shape in [Shape::Spsc, Shape::Mpsc] {
+        for cap in caps {
+            for form in [
+                Form::Sync,
+                Form::Async,
+                Form::SyncToAsync,
+                Form::AsyncToSync,
+            ] {
+                all.push(m(shape, cap, form));
+            }
+        }
+    }
+    for cap in caps {
+        for form in [Form::Sync, Form::Async] {
+            all.push(m(Shape::Mpmc, cap, form));
+        }
+    }
+    for form in [Form::Sync, Form::Async] {
+        all.push(Case::Matrix {
+            shape: Shape::Spsc,
+            cap: Cap::Bounded(100),
+            form,
+            big: true,
+            one_cpu: false,
+        });
+    }
+    for cap in [Cap::Bounded(1), Cap::Bounded(100)] {
+        for form in [Form::Sync, Form::Async] {
+            all.push(Case::Matrix {
+                shape: Shape::Spsc,
+                cap,
+                form,
+                big: false,
+                one_cpu: true,
+            });
+        }
+    }
+    for dir in [
+        Dir::ThreadThread,
+        Dir::TaskTask,
+        Dir::ThreadTask,
+        Dir::TaskThread,
+    ] {
+        all.push(Case::RoundTrip(dir));
+    }
+    all
+}
+
+fn find_case(id: &str) -> Option<Case> {
+    cases().into_iter().find(|c| c.id() == id)
+}
+
+// ---------------------------------------------------------------------------
+// One run (the child).
+
+/// What one run found.
+#[derive(Debug)]
+enum Outcome {
+    /// Wall time of the whole run, and messages moved.
+    Ok(Duration, u64),
+    /// Received count and key sum differ from what was sent.
+    Lost {
+        received: u64,
+        expected: u64,
+        sum: u64,
+        expected_sum: u64,
+    },
+}
+
+/// Whether the matrix case can run on `Q` at all.
+fn supported<Q: Queue>(case: &Case) -> bool {
+    let Case::Matrix {
+        shape, cap, form, ..
+    } = *case
+    else {
+        return false;
+    };
+    if form != Form::Sync && !Q::ASYNC {
+        return false;
+    }
+    let Some((_tx, rx)) = Q::make::<u64>(cap) else {
+        return false;
+    };
+    shape.ends().1 == 1 || Q::clone_rx(&rx).is_some()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .build()
+        .expect("a tokio runtime");
+    // Start the workers before the clock does.
+    rt.block_on(async {
+        let handles: Vec<_> = (0..4).map(|_| tokio::spawn(async {})).collect();
+        for h in handles {
+            h.await.expect("warm-up task");
+        }
+    });
+    rt
+}
+
+/// Checks the receivers' count and key sum against `total` keys `0..total`.
+fn outcome(elapsed: Duration, total: u64, received: u64, sum: u64) -> Outcome {
+    let expected_sum = total * total.saturating_sub(1) / 2;
+    if received == total && sum == expected_sum {
+        Outcome::Ok(elapsed, total)
+    } else {
+        Outcome::Lost {
+            received,
+            expected: total,
+            sum,
+            expected_sum,
+        }
+    }
+}
+
+fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
+    let Case::Matrix {
+        shape, cap, form, ..
+    } = *case
+    else {
+        unreachable!("a matrix case")
+    };
+    let needs_runtime = form != Form::Sync;
+    let rt = needs_runtime.then(runtime);
+    if shape == Shape::Seq {
+        return run_seq::<Q, M>(cap, n, rt.as_ref());
+    }
+    let (producers, consumers) = shape.ends();
+    let per = n / producers;
+    let total = per * producers;
+    let (tx, rx) = Q::make::<M>(cap).expect("supported capacity");
+    let mut rxs: Vec<Q::Rx<M>> = (1..consumers)
+        .map(|_| Q::clone_rx(&rx).expect("a second receiver"))
+        .collect();
+    rxs.push(rx);
+    let txs: Vec<Q::Tx<M>> = (0..producers).map(|_| Q::clone_tx(&tx)).collect();
+    drop(tx);
+
+    let threads = if form.producers_async() { 0 } else { producers }
+        + if form.consumers_async() { 0 } else { consumers };
+    let barrier = Arc::new(Barrier::new(threads as usize + 1));
+
+    let mut producer_threads = Vec::new();
+    let mut producer_tasks = Vec::new();
+    let mut consumer_threads = Vec::new();
+    let mut consumer_tasks = Vec::new();
+    let mut deferred_producers = Vec::new();
+    let mut deferred_consumers = Vec::new();
+
+    for (p, tx) in txs.into_iter().enumerate() {
+        let first = p as u64 * per;
+        if form.producers_async() {
+            deferred_producers.push((first, tx));
+        } else {
+            let barrier = Arc::clone(&barrier);
+            producer_threads.push(thread::spawn(move || {
+                barrier.wait();
+                for key in first..first + per {
+                    Q::send(&tx, M::new(key));
+                }
+            }));
+        }
+    }
+    for mut rx in rxs {
+        if form.consumers_async() {
+            deferred_consumers.push(rx);
+        } else {
+            let barrier = Arc::clone(&barrier);
+            consumer_threads.push(thread::spawn(move || {
+                barrier.wait();
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Some(m) = Q::recv(&mut rx) {
+                    count += 1;
+                    sum = sum.wrapping_add(m.key());
+                }
+                (count, sum)
+            }));
+        }
+    }
+
+    barrier.wait();
+    let start = Instant::now();
+    if let Some(rt) = &rt {
+        for mut rx in deferred_consumers {
+            consumer_tasks.push(rt.spawn(async move {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Some(m) = Q::recv_async(&mut rx).await {
+                    count += 1;
+                    sum = sum.wrapping_add(m.key());
+                }
+                (count, sum)
+            }));
+        }
+        for (first, tx) in deferred_producers {
+            producer_tasks.push(rt.spawn(async move {
+                for key in first..first + per {
+                    Q::send_async(&tx, M::new(key)).await;
+                }
+            }));
+        }
+    }
+    let (mut received, mut sum) = (0u64, 0u64);
+    let mut add = |(c, s): (u64, u64)| {
+        received += c;
+        sum = sum.wrapping_add(s);
+    };
+    for t in producer_threads {
+        t.join().expect("producer thread");
+    }
+    for t in consumer_threads {
+        add(t.join().expect("consumer thread"));
+    }
+    if let Some(rt) = &rt {
+        rt.block_on(async {
+            for t in producer_tasks {
+                t.await.expect("producer task");
+            }
+            for t in consumer_tasks {
+                add(t.await.expect("consumer task"));
+            }
+        });
+    }
+    let elapsed = start.elapsed();
+    outcome(elapsed, total, received, sum)
+}
+
+fn run_seq<Q: Queue, M: Message>(
+    cap: Cap,
+    n: u64,
+    rt: Option<&tokio::runtime::Runtime>,
+) -> Outcome {
+    let batch = match cap {
+        Cap::Bounded(c) => c as u64,
+        Cap::Unbounded => n,
+    };
+    let (tx, mut rx) = Q::make::<M>(cap).expect("supported capacity");
+    let (mut received, mut sum) = (0u64, 0u64);
+    let start = Instant::now();
+    match rt {
+        None => {
+            let mut sent = 0;
+            while sent < n {
+                let b = batch.min(n - sent);
+                for key in sent..sent + b {
+                    Q::send(&tx, M::new(key));
+                }
+                for _ in 0..b {
+                    let m = Q::recv(&mut rx).expect("a message was sent");
+                    received += 1;
+                    sum = sum.wrapping_add(m.key());
+                }
+                sent += b;
+            }
+        }
+        Some(rt) => {
+            // On a runtime worker, as a task (not on `block_on`'s thread).
+            let (r, s) = rt
+                .block_on(rt.spawn(async move {
+                    let (mut received, mut sum) = (0u64, 0u64);
+                    let mut sent = 0;
+                    while sent < n {
+                        let b = batch.min(n - sent);
+                        for key in sent..sent + b {
+                            Q::send_async(&tx, M::new(key)).await;
+                        }
+                        for _ in 0..b {
+                            let m = Q::recv_async(&mut rx).await.expect("a message was sent");
+                            received += 1;
+                            sum = sum.wrapping_add(m.key());
+                        }
+                        sent += b;
+                    }
+                    (received, sum)
+                }))
+                .expect("the seq task");
+            received = r;
+            sum = s;
+        }
+    }
+    outcome(start.elapsed(), n, received, sum)
+}
+
+// ---------------------------------------------------------------------------
+// The round trip.
+
+/// The request the actor serves: `#[oneshot_reply]` adds the reply sender
+/// and the constructor `Call::add(x) -> (Call, oneshot::Receiver<u64>)`.
+#[oneshot_reply]
+#[derive(Debug)]
+enum Call {
+    /// Replies `x + 1`.
+    #[reply(u64)]
+    Add { x: u64 },
+}
+
+/// The same request as most users hand-write it for tokio.
+#[derive(Debug)]
+enum TokioCall {
+    Add {
+        x: u64,
+        reply_to: tokio::sync::oneshot::Sender<u64>,
+    },
+}
+
+/// A mailbox + reply pattern.
+trait Mailbox: 'static {
+    type Tx: Send + Sync + 'static;
+    type Rx: Send + 'static;
+    fn make() -> (Self::Tx, Self::Rx);
+    fn call_blocking(tx: &Self::Tx, x: u64) -> u64;
+    fn call_async(tx: &Self::Tx, x: u64) -> impl Future<Output = u64> + Send + '_;
+    fn serve_blocking(rx: Self::Rx);
+    fn serve_async(rx: Self::Rx) -> impl Future<Output = ()> + Send;
+}
+
+/// `mpmc` mailbox, `oneshot` replies.
+struct OursMailbox;
+
+// TEMPORARY: until mpmc lands.
+#[cfg(any())]
+impl Mailbox for OursMailbox {
+    type Tx = mpmc::Sender<Call>;
+    type Rx = mpmc::Receiver<Call>;
+    fn make() -> (Self::Tx, Self::Rx) {
+        mpmc::bounded(MAILBOX)
+    }
+    fn call_blocking(tx: &Self::Tx, x: u64) -> u64 {
+        let (call, reply) = Call::add(x);
+        assert!(tx.send(call).is_ok(), "actor gone");
+        reply.recv().expect("the actor replies")
+    }
+    async fn call_async(tx: &Self::Tx, x: u64) -> u64 {
+        let (call, reply) = Call::add(x);
+        assert!(tx.send_async(call).await.is_ok(), "actor gone");
+        reply.await.expect("the actor replies")
+    }
+    fn serve_blocking(rx: Self::Rx) {
+        while let Ok(Call::Add { x, reply_to }) = rx.recv() {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+    async fn serve_async(rx: Self::Rx) {
+        while let Ok(Call::Add { x, reply_to }) = rx.recv_async().await {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+}
+
+/// `flume` mailbox, `oneshot` replies.
+struct FlumeMailbox;
+
+impl Mailbox for FlumeMailbox {
+    type Tx = flume::Sender<Call>;
+    type Rx = flume::Receiver<Call>;
+    fn make() -> (Self::Tx, Self::Rx) {
+        flume::bounded(MAILBOX)
+    }
+    fn call_blocking(tx: &Self::Tx, x: u64) -> u64 {
+        let (call, reply) = Call::add(x);
+        assert!(tx.send(call).is_ok(), "actor gone");
+        reply.recv().expect("the actor replies")
+    }
+    async fn call_async(tx: &Self::Tx, x: u64) -> u64 {
+        let (call, reply) = Call::add(x);
+        assert!(tx.send_async(call).await.is_ok(), "actor gone");
+        reply.await.expect("the actor replies")
+    }
+    fn serve_blocking(rx: Self::Rx) {
+        while let Ok(Call::Add { x, reply_to }) = rx.recv() {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+    async fn serve_async(rx: Self::Rx) {
+        while let Ok(Call::Add { x, reply_to }) = rx.recv_async().await {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+}
+
+/// `tokio::sync::mpsc` mailbox, `tokio::sync::oneshot` replies; blocking
+/// sides through `blocking_send`/`blocking_recv` (they panic if called on a
+/// runtime thread: never here, where blocking sides are plain threads).
+struct TokioMailbox;
+
+impl Mailbox for TokioMailbox {
+    type Tx = tokio::sync::mpsc::Sender<TokioCall>;
+    type Rx = tokio::sync::mpsc::Receiver<TokioCall>;
+    fn make() -> (Self::Tx, Self::Rx) {
+        tokio::sync::mpsc::channel(MAILBOX)
+    }
+    fn call_blocking(tx: &Self::Tx, x: u64) -> u64 {
+        let (reply_to, reply) = tokio::sync::oneshot::channel();
+        assert!(
+            tx.blocking_send(TokioCall::Add { x, reply_to }).is_ok(),
+            "actor gone"
+        );
+        reply.blocking_recv().expect("the actor replies")
+    }
+    async fn call_async(tx: &Self::Tx, x: u64) -> u64 {
+        let (reply_to, reply) = tokio::sync::oneshot::channel();
+        assert!(
+            tx.send(TokioCall::Add { x, reply_to }).await.is_ok(),
+            "actor gone"
+        );
+        reply.await.expect("the actor replies")
+    }
+    fn serve_blocking(mut rx: Self::Rx) {
+        while let Some(TokioCall::Add { x, reply_to }) = rx.blocking_recv() {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+    async fn serve_async(mut rx: Self::Rx) {
+        while let Some(TokioCall::Add { x, reply_to }) = rx.recv().await {
+            let _ = reply_to.send(x + 1);
+        }
+    }
+}
+
+fn run_round_trip<B: Mailbox>(dir: Dir, n: u64) -> Outcome {
+    let rt = runtime();
+    let (tx, rx) = B::make();
+    let (actor_thread, actor_task) = if dir.actor_async() {
+        (None, Some(rt.spawn(B::serve_async(rx))))
+    } else {
+        (Some(thread::spawn(move || B::serve_blocking(rx))), None)
+    };
+    let start = Instant::now();
+    // The caller's `tx` is dropped when it is done, which stops the actor.
+    let sum = if dir.caller_async() {
+        rt.block_on(rt.spawn(async move {
+            let mut sum = 0u64;
+            for x in 0..n {
+                sum = sum.wrapping_add(B::call_async(&tx, x).await);
+            }
+            sum
+        }))
+        .expect("the caller task")
+    } else {
+        let mut sum = 0u64;
+        for x in 0..n {
+            sum = sum.wrapping_add(B::call_blocking(&tx, x));
+        }
+        drop(tx);
+        sum
+    };
+    let elapsed = start.elapsed();
+    if let Some(t) = actor_thread {
+        t.join().expect("the actor thread");
+    }
+    if let Some(t) = actor_task {
+        rt.block_on(t).expect("the actor task");
+    }
+    // The replies are x + 1 for x in 0..n.
+    let expected_sum = n * (n + 1) / 2;
+    if sum == expected_sum {
+        Outcome::Ok(elapsed, n)
+    } else {
+        Outcome::Lost {
+            received: n,
+            expected: n,
+            sum,
+            expected_sum,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CPU pinning.
+
+/// Pins the whole process (this thread, and every thread it starts later)
+/// to the lowest-numbered CPU it may run on.
+fn pin_to_one_cpu() {
+    // SAFETY: `cpu_set_t` is a plain bit array; all-zero is a valid value.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set` is a valid, writable `cpu_set_t` of `size` bytes; pid 0
+    // is this thread.
+    let got = unsafe { libc::sched_getaffinity(0, size, &raw mut set) };
+    assert_eq!(got, 0, "sched_getaffinity failed");
+    let cpu = (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: `cpu` < CPU_SETSIZE, the bit range of `set`.
+        .find(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .expect("some CPU is allowed");
+    // SAFETY: as above, all-zero is a valid `cpu_set_t`.
+    let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `cpu` < CPU_SETSIZE.
+    unsafe { libc::CPU_SET(cpu, &mut one) };
+    // SAFETY: `one` is a valid `cpu_set_t` of `size` bytes; pid 0 is this
+    // thread, whose mask every thread started later inherits.
+    let set_ok = unsafe { libc::sched_setaffinity(0, size, &raw const one) };
+    assert_eq!(set_ok, 0, "sched_setaffinity failed");
+}
+
+// ---------------------------------------------------------------------------
+// The child: one run.
+
+/// Runs `case` once for `peer` with `n` messages; `None` if the peer does not
+/// support the case.
+fn run_one(case: &Case, peer: &str, n: u64) -> Option<Outcome> {
+    match *case {
+        Case::Matrix { big, one_cpu, .. } => {
+            if one_cpu {
+                pin_to_one_cpu();
+            }
+            with_queue!(peer, Q => {
+                if !supported::<Q>(case) {
+                    return None;
+                }
+                if big {
+                    run_matrix::<Q, Big>(case, n)
+                } else {
+                    run_matrix::<Q, u64>(case, n)
+                }
+            })
+        }
+        Case::RoundTrip(dir) => match peer {
+            "ours" => ours_round_trip(dir, n),
+            "tokio" => Some(run_round_trip::<TokioMailbox>(dir, n)),
+            "flume" => Some(run_round_trip::<FlumeMailbox>(dir, n)),
+            _ => None,
+        },
+    }
+}
+
+// TEMPORARY: until mpmc lands.
+fn ours_round_trip(_dir: Dir, _n: u64) -> Option<Outcome> {
+    let _ = OursMailbox;
+    None
+}
+
+/// Whether `peer` supports `case` (asked by the parent, in process).
+fn supports(case: &Case, peer: &str) -> bool {
+    match case {
+        Case::Matrix { .. } => with_queue!(peer, Q => supported::<Q>(case)).unwrap_or(false),
+        Case::RoundTrip(_) => ROUND_TRIP_PEERS.contains(&peer) && (peer != "ours" || OURS_READY),
+    }
+}
+
+// TEMPORARY: until mpmc lands.
+const OURS_READY: bool = false;
+
+/// Exit codes of a child run.
+const EXIT_LOST: u8 = 3;
+const EXIT_UNSUPPORTED: u8 = 4;
+
+fn child(id: &str, peer: &str, n: &str) -> ExitCode {
+    let Some(case) = find_case(id) else {
+        eprintln!("no case {id:?} (see --list)");
+        return ExitCode::from(2);
+    };
+    let Ok(n) = n.parse::<u64>() else {
+        eprintln!("N must be a number, not {n:?}");
+        return ExitCode::from(2);
+    };
+    match run_one(&case, peer, n) {
+        None => ExitCode::from(EXIT_UNSUPPORTED),
+        Some(Outcome::Ok(elapsed, messages)) => {
+            println!("ok {} {messages}", elapsed.as_nanos());
+            ExitCode::SUCCESS
+        }
+        Some(Outcome::Lost {
+            received,
+            expected,
+            sum,
+            expected_sum,
+        }) => {
+            println!(
+                "lost received {received} of {expected}, key sum {sum} (expected {expected_sum})"
+            );
+            ExitCode::from(EXIT_LOST)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The parent: every case, every peer, every run.
+
+/// One peer's results for one case.
+#[derive(Debug, Default)]
+struct Cell {
+    /// ns per message of each successful run.
+    runs: Vec<f64>,
+    /// "n/a", "hang", "lost ...", "panic ..." (the first failure), if any.
+    status: Option<String>,
+}
+
+/// A finished case: its messages per run and each peer's results.
+type Row = (Case, u64, Vec<(&'static str, Cell)>);
+
+struct Options {
+    runs: usize,
+    scale: f64,
+    filter: Vec<String>,
+    peers: Option<Vec<String>>,
+    timeout: Duration,
+    json: Option<String>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        runs: 5,
+        scale: 1.0,
+        filter: Vec::new(),
+        peers: None,
+        timeout: Duration::from_secs(30),
+        json: None,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => o.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--scale" => o.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?,
+            "--filter" => o.filter.push(value()?),
+            "--peers" => o.peers = Some(value()?.split(',').map(str::to_owned).collect()),
+            "--timeout" => {
+                o.timeout = Duration::from_secs_f64(
+                    value()?.parse().map_err(|e| format!("--timeout: {e}"))?,
+                )
+            }
+            "--json" => o.json = Some(value()?),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Runs one child; ns per message, or the failure to report.
+fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut child = Command::new(exe)
+        .args(["--child", id, peer, &n.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("wait: {e}"))? {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("hang (killed after {} s)", timeout.as_secs()));
+            }
+            None => thread::sleep(Duration::from_millis(2)),
+        }
+    };
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("output: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match status.code() {
+        Some(0) => {
+            let mut words = stdout.split_whitespace().skip(1);
+            let ns: f64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .ok_or("bad output")?;
+            let messages: f64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .ok_or("bad output")?;
+            Ok(ns / messages)
+        }
+        Some(code) if code == i32::from(EXIT_LOST) => Err(stdout.trim().to_owned()),
+        Some(code) if code == i32::from(EXIT_UNSUPPORTED) => Err("n/a".to_owned()),
+        _ => {
+            let last = stderr
+                .lines()
+                .rev()
+                .find(|l| l.contains("panicked"))
+                .unwrap_or("");
+            Err(format!("panic ({status}) {last}").trim().to_owned())
+        }
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn parent(o: &Options) -> ExitCode {
+    let selected: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| o.filter.is_empty() || o.filter.iter().any(|f| c.id().contains(f.as_str())))
+        .collect();
+    let started = Instant::now();
+    let mut rows: Vec<Row> = Vec::new();
+    for case in &selected {
+        let id = case.id();
+        let n = ((case.messages() as f64 * o.scale) as u64).max(100);
+        let peers: Vec<&'static str> = case
+            .peers()
+            .iter()
+            .copied()
+            .filter(|p| o.peers.as_ref().is_none_or(|ps| ps.iter().any(|q| q == p)))
+            .collect();
+        let mut cells: Vec<(&'static str, Cell)> = peers
+            .iter()
+            .map(|&p| {
+                let mut cell = Cell::default();
+                if !supports(case, p) {
+                    cell.status = Some("n/a".to_owned());
+                }
+                (p, cell)
+            })
+            .collect();
+        let case_start = Instant::now();
+        for run in 0..o.runs {
+            // A rotated order each run, so no channel always goes first.
+            for k in 0..cells.len() {
+                let i = (k + run) % cells.len();
+                let (peer, cell) = &mut cells[i];
+                if cell.status.is_some() {
+                    continue;
+                }
+                match spawn_run(&id, peer, n, o.timeout) {
+                    Ok(ns) => cell.runs.push(ns),
+                    Err(why) => cell.status = Some(why),
+                }
+            }
+        }
+        let mut line = format!("{id:<34} n={n:<7}");
+        for (peer, cell) in &cells {
+            let shown = match &cell.status {
+                Some(s) if cell.runs.is_empty() => {
+                    s.split_whitespace().next().unwrap_or("").to_owned()
+                }
+                _ => format!("{:.0}", median(&cell.runs)),
+            };
+            let _ = write!(line, " {peer}={shown}");
+        }
+        println!("{line}  ({:.1} s)", case_start.elapsed().as_secs_f64());
+        rows.push((*case, n, cells));
+    }
+    eprintln!(
+        "matrix: {} cases in {:.0} s",
+        rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = &o.json {
+        let mut out = String::from("{\n \"cases\": [\n");
+        for (k, (case, n, cells)) in rows.iter().enumerate() {
+            let (kind, extra) = match case {
+                Case::Matrix {
+                    shape,
+                    cap,
+                    form,
+                    big,
+                    one_cpu,
+                } => (
+                    "matrix",
+                    format!(
+                        "\"shape\": {}, \"cap\": {}, \"form\": {}, \"message\": {}, \"one_cpu\": {}",
+                        json_string(shape.label()),
+                        json_string(&cap.label()),
+                        json_string(form.label()),
+                        json_string(if *big { "256B" } else { "u64" }),
+                        one_cpu
+                    ),
+                ),
+                Case::RoundTrip(dir) => (
+                    "roundtrip",
+                    format!("\"direction\": {}", json_string(dir.label())),
+                ),
+            };
+            let _ = write!(
+                out,
+                "  {{\"id\": {}, \"kind\": \"{kind}\", {extra}, \"messages\": {n}, \"results\": {{",
+                json_string(&case.id())
+            );
+            for (j, (peer, cell)) in cells.iter().enumerate() {
+                let runs: Vec<String> = cell.runs.iter().map(|r| format!("{r:.3}")).collect();
+                let status = cell
+                    .status
+                    .as_deref()
+                    .map_or("null".to_owned(), json_string);
+                let _ = write!(
+                    out,
+                    "{}{}: {{\"runs\": [{}], \"status\": {status}}}",
+                    if j == 0 { "" } else { ", " },
+                    json_string(peer),
+                    runs.join(", ")
+                );
+            }
+            out.push_str(if k + 1 == rows.len() { "}}\n" } else { "}},\n" });
+        }
+        let _ = write!(
+            out,
+            " ],\n \"runs\": {},\n \"scale\": {},\n \"seconds\": {:.1}\n}}\n",
+            o.runs,
+            o.scale,
+            started.elapsed().as_secs_f64()
+        );
+        if let Err(e) = std::fs::write(path, out) {
+            eprintln!("matrix: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn median(runs: &[f64]) -> f64 {
+    let mut v = runs.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--child") => {
+            let [_, id, peer, n] = args.as_slice() else {
+                eprintln!("usage: matrix --child ID PEER N");
+                return ExitCode::from(2);
+            };
+            child(id, peer, n)
+        }
+        Some("--list") => {
+            for case in cases() {
+                println!("{}", case.id());
+            }
+            ExitCode::SUCCESS
+        }
+        _ => match parse_options(&args) {
+            Ok(o) => parent(&o),
+            Err(e) => {
+                eprintln!("matrix: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
