@@ -4,6 +4,7 @@
 //! the rules.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::format_ident;
 use syn::ext::IdentExt as _;
 use syn::{Attribute, Data, DeriveInput, Error, Fields, Ident, Meta, Result};
 
@@ -54,6 +55,53 @@ impl Variant<'_> {
             Ident::new(&name, ident.span())
         }
     }
+}
+
+/// The names of the items `client` generates, each with the span of where
+/// it was named (the option's value, or the enum's name for a default).
+pub(crate) struct ClientNames {
+    pub(crate) client: Ident,
+    pub(crate) mailbox: Ident,
+    pub(crate) handler: Ident,
+    pub(crate) async_handler: Ident,
+}
+
+impl Enum<'_> {
+    /// The client's item names, if `client` was given: `{Enum}Client`,
+    /// `{Enum}Mailbox`, `{Enum}Handler` and `{Enum}AsyncHandler` unless
+    /// renamed.
+    pub(crate) fn client_names(&self) -> Option<ClientNames> {
+        let args = &self.args;
+        let client = args.client.as_ref()?;
+        let ident = self.original.ident.unraw();
+        let named = |opt: Option<&Ident>, suffix: &str| {
+            opt.cloned()
+                .unwrap_or_else(|| format_ident!("{}{}", ident, suffix, span = ident.span()))
+        };
+        Some(ClientNames {
+            client: named(client.value.as_ref(), "Client"),
+            mailbox: named(args.mailbox.as_ref().map(|o| &o.value), "Mailbox"),
+            handler: named(args.handler.as_ref().map(|o| &o.value), "Handler"),
+            async_handler: named(
+                args.async_handler.as_ref().map(|o| &o.value),
+                "AsyncHandler",
+            ),
+        })
+    }
+}
+
+/// The four client methods of a variant whose method name is `base`:
+/// `base` (async), `base_blocking`, `base_timeout` and `try_base`, in that
+/// order. A raw `r#type` keeps its `r#` only where it is needed.
+pub(crate) fn client_methods(base: &Ident) -> [Ident; 4] {
+    let name = base.unraw().to_string();
+    let span = base.span();
+    [
+        base.clone(),
+        Ident::new(&format!("{name}_blocking"), span),
+        Ident::new(&format!("{name}_timeout"), span),
+        Ident::new(&format!("try_{name}"), span),
+    ]
 }
 
 /// `GetBalance` -> `get_balance`, `HTTPGet` -> `http_get`, `V2` -> `v2`.

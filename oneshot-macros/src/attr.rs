@@ -12,7 +12,17 @@ use syn::spanned::Spanned as _;
 use syn::{Error, Ident, LitStr, Path, Result, Token, Type};
 
 /// Every option key, in the order error messages list them.
-pub(crate) const ALL_KEYS: &[&str] = &["reply", "field", "constructor", "method", "crate"];
+pub(crate) const ALL_KEYS: &[&str] = &[
+    "reply",
+    "field",
+    "constructor",
+    "method",
+    "crate",
+    "client",
+    "mailbox",
+    "handler",
+    "async_handler",
+];
 
 /// One parsed value, with the key's span so that later rules can point at it.
 pub(crate) struct Opt<T> {
@@ -29,6 +39,29 @@ pub(crate) struct Args {
     pub(crate) constructor: Option<Opt<Ident>>,
     pub(crate) method: Option<Opt<Ident>>,
     pub(crate) krate: Option<Opt<Path>>,
+    /// `client` (the value is `None`) or `client = Name`.
+    pub(crate) client: Option<Opt<Option<Ident>>>,
+    pub(crate) mailbox: Option<Opt<Ident>>,
+    pub(crate) handler: Option<Opt<Ident>>,
+    pub(crate) async_handler: Option<Opt<Ident>>,
+}
+
+impl Args {
+    /// The options that only make sense with `client`, given without it or
+    /// in the wrong place: their keys, for errors.
+    pub(crate) fn client_keys(&self) -> Vec<&Ident> {
+        let mut keys = Vec::new();
+        if let Some(opt) = &self.client {
+            keys.push(&opt.key);
+        }
+        for opt in [&self.mailbox, &self.handler, &self.async_handler]
+            .into_iter()
+            .flatten()
+        {
+            keys.push(&opt.key);
+        }
+        keys
+    }
 }
 
 /// Parses the tokens inside the parentheses of `#[oneshot_reply(...)]` or
@@ -45,6 +78,8 @@ fn parse_args_from(input: ParseStream<'_>, what: &'static str) -> Result<Args> {
     while !input.is_empty() {
         if is_option(input) {
             parse_option(input, &mut args, what)?;
+        } else if let Some(key) = bare_key(input) {
+            parse_flag(input, key, &mut args)?;
         } else if first {
             let ty = parse_reply_type(input, what)?;
             let key = Ident::new("reply", ty.span());
@@ -72,6 +107,41 @@ fn parse_args_from(input: ParseStream<'_>, what: &'static str) -> Result<Args> {
 /// top-level `=`, so this cannot misread a reply type.
 fn is_option(input: ParseStream<'_>) -> bool {
     input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==])
+}
+
+/// A known option key written alone (`client`, or a key missing its
+/// value), followed by `,` or the end. `None` for anything else, which is
+/// then read as the reply type.
+fn bare_key(input: ParseStream<'_>) -> Option<Ident> {
+    let fork = input.fork();
+    let key = Ident::parse_any(&fork).ok()?;
+    if !(fork.is_empty() || fork.peek(Token![,])) {
+        return None;
+    }
+    let name = key.to_string();
+    ALL_KEYS
+        .iter()
+        .any(|k| *k == name && *k != "reply" && *k != "crate")
+        .then_some(key)
+}
+
+/// `client` alone opts in; any other key needs its value.
+fn parse_flag(input: ParseStream<'_>, key: Ident, args: &mut Args) -> Result<()> {
+    Ident::parse_any(input)?;
+    if key != "client" {
+        return Err(Error::new(
+            key.span(),
+            format!("`{key}` needs a value: write `{key} = ...`"),
+        ));
+    }
+    if args.client.is_some() {
+        return Err(Error::new(
+            key.span(),
+            "duplicate option `client`: each option may be given at most once",
+        ));
+    }
+    args.client = Some(Opt { key, value: None });
+    Ok(())
 }
 
 fn parse_reply_type(input: ParseStream<'_>, what: &'static str) -> Result<Type> {
@@ -126,11 +196,24 @@ fn parse_option(input: ParseStream<'_>, args: &mut Args, what: &'static str) -> 
             let value = parse_reply_type(input, what)?;
             args.reply = Some(Opt { key, value });
         }
-        "field" | "constructor" | "method" => {
+        "client" => {
+            let value = parse_name(input, &key)?;
+            if args.client.is_some() {
+                return Err(duplicate(&key));
+            }
+            args.client = Some(Opt {
+                key,
+                value: Some(value),
+            });
+        }
+        "field" | "constructor" | "method" | "mailbox" | "handler" | "async_handler" => {
             let value = parse_name(input, &key)?;
             let slot = match name.as_str() {
                 "field" => &mut args.field,
                 "constructor" => &mut args.constructor,
+                "mailbox" => &mut args.mailbox,
+                "handler" => &mut args.handler,
+                "async_handler" => &mut args.async_handler,
                 _ => &mut args.method,
             };
             if slot.is_some() {

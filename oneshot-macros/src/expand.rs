@@ -11,6 +11,7 @@ use syn::{Attribute, DeriveInput, Error, Field, Fields, Ident, Result, Type};
 
 use crate::ast::{self, Enum, Input, Struct};
 use crate::attr::Args;
+use crate::client;
 use crate::fallback;
 use crate::valid::{self, DEFAULT_CONSTRUCTOR, DEFAULT_METHOD, IS_ABANDONED};
 
@@ -58,14 +59,14 @@ fn not_a_struct_or_enum(item: &TokenStream) -> Option<Error> {
 }
 
 /// What every generated item needs to name.
-struct Names {
+pub(crate) struct Names {
     /// `<crate>::__private`.
-    private: TokenStream,
+    pub(crate) private: TokenStream,
     /// The added field's name.
-    field: Ident,
-    sender: Ident,
-    receiver: Ident,
-    value: Ident,
+    pub(crate) field: Ident,
+    pub(crate) sender: Ident,
+    pub(crate) receiver: Ident,
+    pub(crate) value: Ident,
 }
 
 impl Names {
@@ -94,7 +95,7 @@ impl Names {
 
 /// The `#[cfg]`s of a field or variant, repeated on whatever the output
 /// makes from it, so that cfg-ed out fields and variants leave no trace.
-fn cfgs(attrs: &[Attribute]) -> Vec<&Attribute> {
+pub(crate) fn cfgs(attrs: &[Attribute]) -> Vec<&Attribute> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"))
@@ -103,7 +104,7 @@ fn cfgs(attrs: &[Attribute]) -> Vec<&Attribute> {
 
 /// The constructor's parameters and the expression that builds the value,
 /// for the fields of a struct or a variant (`path` is `Self` or `Self::V`).
-fn constructor_parts(
+pub(crate) fn constructor_parts(
     fields: &Fields,
     path: &TokenStream,
     names: &Names,
@@ -145,7 +146,7 @@ fn constructor_parts(
 /// A named field's constructor parameter: the field's name, spanned at the
 /// attribute, so that lints about bindings (such as clippy's
 /// `used_underscore_binding` for a field `_marker`) see generated code.
-fn param_ident(field: &Field) -> Option<Ident> {
+pub(crate) fn param_ident(field: &Field) -> Option<Ident> {
     field.ident.as_ref().map(|ident| {
         let mut ident = ident.clone();
         ident.set_span(Span::call_site());
@@ -153,7 +154,7 @@ fn param_ident(field: &Field) -> Option<Ident> {
     })
 }
 
-fn param(field: &Field) -> TokenStream {
+pub(crate) fn param(field: &Field) -> TokenStream {
     let cfgs = cfgs(&field.attrs);
     let ident = param_ident(field);
     let ty = &field.ty;
@@ -424,6 +425,9 @@ fn expand_enum(item: &Enum<'_>) -> TokenStream {
         Some((inherent, request)) => (Some(inherent), Some(request)),
         None => (None, None),
     };
+    let client = item
+        .client_names()
+        .map(|client| client::expand(item, &client, &names));
 
     quote! {
         #definition
@@ -442,6 +446,8 @@ fn expand_enum(item: &Enum<'_>) -> TokenStream {
         }
 
         #request_impl
+
+        #client
     }
 }
 

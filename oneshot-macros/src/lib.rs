@@ -11,12 +11,14 @@
 // * `ast.rs`: models the annotated struct or enum, keeping `syn`'s nodes for spans.
 // * `valid.rs`: every rule; each failure is a spanned error that shows the fix.
 // * `expand.rs`: `try_expand` chains the three and generates the output.
+// * `client.rs`: with `client`, the actor's client, mailbox and handler traits.
 // * `fallback.rs`: on error, `compile_error!` plus the item as it was.
 
 #![warn(missing_docs)]
 
 mod ast;
 mod attr;
+mod client;
 mod expand;
 mod fallback;
 mod valid;

@@ -5,10 +5,11 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::ext::IdentExt as _;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, DeriveInput, Error, Fields, Ident, Path, Result, Token, Type};
 
-use crate::ast::{self, Enum, Input, Struct};
+use crate::ast::{self, ClientNames, Enum, Input, Struct};
 use crate::attr::Args;
 
 /// The name of the added field when `field =` is not given.
@@ -19,6 +20,9 @@ pub(crate) const DEFAULT_METHOD: &str = "reply";
 pub(crate) const DEFAULT_CONSTRUCTOR: &str = "new";
 /// The generated query method, which no other generated name may take.
 pub(crate) const IS_ABANDONED: &str = "is_abandoned";
+/// With `client`, the enum's methods that run a handler on one command.
+pub(crate) const DISPATCH: &str = "dispatch";
+pub(crate) const DISPATCH_ASYNC: &str = "dispatch_async";
 
 /// Collects errors so that one expansion reports all of them.
 #[derive(Default)]
@@ -53,6 +57,14 @@ pub(crate) fn validate(input: &Input<'_>) -> Result<()> {
 fn check_struct(item: &Struct<'_>, errors: &mut Errors) {
     check_item_attrs(item.original, errors);
     let args = &item.args;
+    for key in args.client_keys() {
+        errors.push_spanned(
+            key,
+            format!(
+                "`{key}` generates an actor's client and handler from an enum of commands, one method per variant; put the requests in an enum: `#[oneshot_reply(client)] enum Command {{ #[reply(u64)] Get {{ key: String }}, ... }}`"
+            ),
+        );
+    }
     match &args.reply {
         None => errors.push(Error::new(
             Span::call_site(),
@@ -140,8 +152,27 @@ fn check_enum(item: &Enum<'_>, errors: &mut Errors) {
         );
     }
 
+    let client = item.client_names();
+    if client.is_none() {
+        for key in args.client_keys() {
+            errors.push_spanned(
+                key,
+                format!(
+                    "`{key} =` renames an item of the generated client; opt in to the client first: `#[oneshot_reply(client, {key} = Name)]`"
+                ),
+            );
+        }
+    }
+
     let field = field_name(args);
     let mut names = vec![(IS_ABANDONED.to_owned(), None)];
+    if client.is_some() {
+        names.push((DISPATCH.to_owned(), None));
+        names.push((DISPATCH_ASYNC.to_owned(), None));
+    }
+    // Variants whose constructor name is already reported as wrong: the
+    // client's checks skip them, so one mistake makes one error.
+    let mut bad = Vec::new();
     if uniform.is_some() {
         names.push(match &args.method {
             Some(opt) => (opt.value.to_string(), Some(opt.value.span())),
@@ -187,6 +218,7 @@ fn check_enum(item: &Enum<'_>, errors: &mut Errors) {
                     "this variant's constructor would be named `{name}`, a keyword; name it: `#[reply(T, constructor = name)]`"
                 ),
             ));
+            bad.push(variant.original.ident.clone());
             continue;
         }
         if let Some((_, earlier)) = names.iter().find(|(earlier, _)| *earlier == name) {
@@ -201,9 +233,15 @@ fn check_enum(item: &Enum<'_>, errors: &mut Errors) {
                 error.combine(Error::new(*earlier, format!("`{name}` is first used here")));
             }
             errors.push(error);
+            bad.push(variant.original.ident.clone());
             continue;
         }
         names.push((name, Some(span)));
+    }
+    if let Some(client) = &client {
+        check_client(item, client, &bad, errors);
+        // A client of commands that all go without a reply is an actor too.
+        any_reply |= !item.variants.is_empty();
     }
     if !any_reply {
         let message = if uniform.is_some() {
@@ -215,7 +253,131 @@ fn check_enum(item: &Enum<'_>, errors: &mut Errors) {
     }
 }
 
+/// The client's rules: its four item names differ from each other and from
+/// the enum's, and no two of its methods share a name.
+fn check_client(item: &Enum<'_>, names: &ClientNames, bad: &[Ident], errors: &mut Errors) {
+    let enum_ident = &item.original.ident;
+    let items = [
+        ("client", &names.client),
+        ("mailbox", &names.mailbox),
+        ("handler", &names.handler),
+        ("async_handler", &names.async_handler),
+    ];
+    for (i, (key, ident)) in items.iter().enumerate() {
+        let clash = if ident.unraw() == enum_ident.unraw() {
+            Some("the enum itself".to_owned())
+        } else {
+            items[..i]
+                .iter()
+                .find(|(_, earlier)| earlier.unraw() == ident.unraw())
+                .map(|(earlier_key, _)| format!("the generated {}", item_role(earlier_key)))
+        };
+        if let Some(clash) = clash {
+            errors.push(Error::new(
+                ident.span(),
+                format!(
+                    "the generated {} would be named `{ident}`, like {clash}; give it another name: `{key} = OtherName`",
+                    item_role(key)
+                ),
+            ));
+        }
+    }
+
+    // Every client method, with what generated it: a fixed name, or a
+    // variant (its name, for the message, and the span to point at).
+    let client = &names.client;
+    let mut taken: Vec<(String, String, Option<Span>)> = CLIENT_FIXED
+        .iter()
+        .map(|(name, what)| {
+            (
+                (*name).to_owned(),
+                format!("the client's {what} `{name}`"),
+                None,
+            )
+        })
+        .collect();
+    for variant in &item.variants {
+        let variant_ident = &variant.original.ident;
+        if bad.contains(variant_ident) {
+            continue;
+        }
+        if let Fields::Unnamed(fields) = &variant.original.fields {
+            for field in &fields.unnamed {
+                if let Some(cfg) = field.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+                    errors.push_spanned(
+                        cfg,
+                        "with `client`, a tuple variant's fields cannot be `#[cfg]`-ed: the handler takes the fields apart by position, which a removed field would shift; give the variant named fields, or `#[cfg]` the whole variant",
+                    );
+                }
+            }
+        }
+        let base = variant.constructor();
+        let base_name = base.unraw().to_string();
+        if ast::is_unrawable(&base_name) {
+            errors.push(Error::new(
+                variant_ident.span(),
+                format!(
+                    "the client's methods for this variant would be named after `{base_name}`, a keyword that cannot name a method; rename the variant"
+                ),
+            ));
+            continue;
+        }
+        for method in ast::client_methods(&base) {
+            let name = method.unraw().to_string();
+            let what = format!(
+                "the method `{client}::{name}` generated for the variant `{variant_ident}`"
+            );
+            if let Some((_, earlier, earlier_span)) = taken.iter().find(|(n, _, _)| *n == name) {
+                let mut error = Error::new(
+                    base.span(),
+                    format!(
+                        "name collision: {what} would have the same name as {earlier}; rename the variant, or give a replying variant another method name with `#[reply(T, constructor = other_name)]`"
+                    ),
+                );
+                if let Some(earlier_span) = earlier_span {
+                    error.combine(Error::new(
+                        *earlier_span,
+                        format!("`{client}::{name}` is first generated for this variant"),
+                    ));
+                }
+                errors.push(error);
+                break;
+            }
+            taken.push((name, what, Some(base.span())));
+        }
+    }
+}
+
+/// The client's methods that are not named after a variant, and what each
+/// is, for the collision message.
+const CLIENT_FIXED: &[(&str, &str)] = &[
+    ("bounded", "constructor"),
+    ("unbounded", "constructor"),
+    ("into_inner", "method"),
+    ("send", "raw send"),
+    ("send_blocking", "raw send"),
+    ("send_timeout", "raw send"),
+    ("try_send", "raw send"),
+];
+
+fn item_role(key: &str) -> &'static str {
+    match key {
+        "client" => "client type",
+        "mailbox" => "mailbox type",
+        "handler" => "handler trait",
+        _ => "async handler trait",
+    }
+}
+
 fn check_variant_args(attr: &Attribute, args: &Args, uniform: bool, errors: &mut Errors) {
+    for key in args.client_keys() {
+        errors.push_spanned(
+            key,
+            format!(
+                "`{key}` applies to the whole enum: write it in `#[oneshot_reply({key}, ...)]`; a variant's `#[reply(...)]` takes its reply type and `constructor = name`"
+            ),
+        );
+    }
     for (key, opt) in [
         ("field", args.field.as_ref().map(|o| &o.key)),
         ("method", args.method.as_ref().map(|o| &o.key)),

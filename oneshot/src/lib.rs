@@ -63,6 +63,10 @@
 //! * `macros` (default): the `#[oneshot_reply]` attribute, which makes a
 //!   struct or enum a request carrying its own typed reply sender (from the
 //!   `oneshot-macros` crate; without it the core has no dependencies).
+//! * `client` (default): `#[oneshot_reply(client)]` on a command enum also
+//!   generates a typed actor client, its mailbox, and handler traits; the
+//!   mailbox is an `mpmc` channel, re-exported as `oneshot::mpmc`. Calls fail with
+//!   [`CallError`] or [`TryCallError`].
 //!
 //! # Guarantees
 //!
@@ -108,6 +112,7 @@
 
 extern crate alloc;
 
+mod call;
 mod channel;
 mod errors;
 mod loom;
@@ -118,6 +123,7 @@ mod state;
 #[cfg(feature = "std")]
 mod waker;
 
+pub use call::{CallError, TryCallError};
 pub use errors::{RecvError, RecvTimeoutError, SendError, TryRecvError};
 pub use receiver::Receiver;
 pub use request::Request;
@@ -125,6 +131,11 @@ pub use sender::Sender;
 
 #[cfg(feature = "macros")]
 pub use oneshot_macros::oneshot_reply;
+
+/// The `mpmc` crate, the mailbox of `#[oneshot_reply(client)]` actors, so
+/// that users of the generated clients need no dependency of their own.
+#[cfg(feature = "client")]
+pub use mpmc;
 
 #[doc(hidden)]
 #[path = "private.rs"]

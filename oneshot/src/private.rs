@@ -7,3 +7,20 @@ pub use crate::request::Request;
 pub use crate::{channel, Receiver, SendError, Sender};
 pub use core::primitive::bool;
 pub use core::result::Result;
+
+#[cfg(feature = "client")]
+pub use crate::call::{
+    answer, call, call_blocking, call_timeout, tell, tell_blocking, tell_timeout, try_call,
+    try_tell,
+};
+pub use crate::{CallError, TryCallError};
+#[cfg(feature = "client")]
+pub use ::mpmc;
+pub use core::clone::Clone;
+pub use core::convert::{AsRef, From};
+pub use core::fmt::{Debug, Formatter, Result as FmtResult};
+pub use core::future::Future;
+pub use core::ops::Deref;
+pub use core::option::Option;
+pub use core::primitive::usize;
+pub use core::time::Duration;
