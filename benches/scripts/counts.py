@@ -16,8 +16,9 @@ How it counts (and why it is deterministic):
 * Locked RMWs per op: `objdump -d` of each object that executed counted code
   (the `counts` binary, which statically links every channel crate and Rust
   std, and libc for malloc/free) gives the addresses of every instruction
-  with a `lock` prefix and of every `xchg` with a memory operand (implicitly
-  locked). The execution counts of those addresses, summed, divided by N,
+  with a `lock` prefix, of every `xchg` with a memory operand (implicitly
+  locked) and of every `mfence` (a SeqCst fence: the `mpmc` budget counts
+  RMWs and fences together). The execution counts of those addresses, summed, divided by N,
   are the locked RMWs per op. callgrind writes addresses relative to each
   object's file, as objdump prints them, so no relocation is needed.
 * callgrind emulates the CPU: the counts do not depend on timing, load or
@@ -30,8 +31,13 @@ Usage:
             [--json FILE] [--markdown FILE] [--check] [--verbose]
   counts.py --annotate CASE CHANNEL   # per-instruction listing of one case
 
---check: exit 1 unless our channel stays within the core issue's RMW
-budgets; each failure names the scenario and the figure.
+The queue cases (`queue_bounded1`, `queue_bounded100`, `queue_unbounded`):
+one uncontended `try_send` + `try_recv` of a `u64` per op, on a channel made
+once; `ours` is `mpmc` there, the other columns its peers (QUEUE_CHANNELS).
+
+--check: exit 1 unless our channels stay within their issues' RMW budgets
+(oneshot: per scenario; mpmc: at most 3 locked RMWs or fences per message on
+bounded(1) and bounded(100)); each failure names the scenario and the figure.
 """
 
 import argparse
@@ -47,6 +53,8 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 CHANNELS = ["ours", "oneshot", "tokio", "futures", "crossbeam", "flume", "std"]
+# The queue cases' channels: `ours` is `mpmc` there.
+QUEUE_CHANNELS = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
 
 # Scenario -> channels it applies to (the others are "n/a").
 CASES = {
@@ -61,7 +69,12 @@ CASES = {
     "try_recv_empty": ["ours"],
     "try_recv_message": ["ours"],
     "repoll_same_waker": ["ours"],
+    # The queue channels: try_send + try_recv per op.
+    "queue_bounded1": QUEUE_CHANNELS,
+    "queue_bounded100": QUEUE_CHANNELS,
+    "queue_unbounded": QUEUE_CHANNELS,
 }
+QUEUE_CASES = ["queue_bounded1", "queue_bounded100", "queue_unbounded"]
 
 # The core issue's budgets (issue 2), locked RMWs per operation, ours only.
 RMW_BUDGETS = {
@@ -72,6 +85,9 @@ RMW_BUDGETS = {
     "try_recv_message": (0, "a try_recv that finds the message does no RMW"),
     "poll_pending_send_ready": (3, "poll Pending + send + poll Ready: at most 3"),
     "repoll_same_waker": (0, "re-poll with a waker that will_wake: no RMW"),
+    # The mpmc issue's budget (issue 9), ours = mpmc.
+    "queue_bounded1": (3, "mpmc bounded(1) try_send + try_recv: at most 3 locked RMWs/fences"),
+    "queue_bounded100": (3, "mpmc bounded(100) try_send + try_recv: at most 3 locked RMWs/fences"),
 }
 
 
@@ -156,7 +172,8 @@ def locked_addresses(obj):
                 continue
             insn = m.group(2).strip()
             mnemonic = insn.split()[0] if insn else ""
-            if mnemonic == "lock" or (mnemonic.startswith("xchg") and "(" in insn):
+            if (mnemonic == "lock" or (mnemonic.startswith("xchg") and "(" in insn)
+                    or mnemonic == "mfence"):
                 found[int(m.group(1), 16)] = insn
     _LOCKED[obj] = found
     return found
@@ -188,13 +205,18 @@ def run_case(binary, case, channel, iterations, workdir):
          f"--callgrind-out-file={out}", binary, case, channel, str(iterations)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    if proc.returncode == 3 and "no case" in proc.stderr:
+        return None  # the binary has no such case for this channel
     if proc.returncode != 0:
         raise RuntimeError(f"{case}/{channel} failed:\n{proc.stderr[-2000:]}")
     return out
 
 
 def measure(binary, case, channel, iterations, workdir):
-    costs = parse_callgrind(run_case(binary, case, channel, iterations, workdir))
+    out = run_case(binary, case, channel, iterations, workdir)
+    if out is None:
+        return None
+    costs = parse_callgrind(out)
     total = sum(costs.values())
     rmw, libc, by_object = 0, 0, {}
     for (obj, addr), ir in costs.items():
@@ -215,9 +237,9 @@ def fmt(x):
     return f"{x:.0f}" if abs(x - round(x)) < 0.005 else f"{x:.2f}"
 
 
-def markdown(results, channels, cases):
+def markdown(results, channels, cases, intro=None):
     lines = [
-        "Per operation, under callgrind: executed instructions (of which in libc: "
+        intro or "Per operation, under callgrind: executed instructions (of which in libc: "
         "malloc + free) / locked read-modify-write instructions.",
         "",
         "| scenario | " + " | ".join(channels) + " |",
@@ -256,7 +278,8 @@ def annotate(binary, case, channel, iterations):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--channels", default=",".join(CHANNELS))
+    parser.add_argument("--channels", default=",".join(
+        CHANNELS + [c for c in QUEUE_CHANNELS if c not in CHANNELS]))
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--json")
@@ -275,7 +298,8 @@ def main():
 
     channels = [c for c in args.channels.split(",") if c]
     cases = [c for c in args.cases.split(",") if c]
-    unknown = [c for c in cases if c not in CASES] + [c for c in channels if c not in CHANNELS]
+    unknown = [c for c in cases if c not in CASES] + [
+        c for c in channels if c not in CHANNELS and c not in QUEUE_CHANNELS]
     if unknown:
         sys.exit(f"counts.py: unknown case or channel: {', '.join(unknown)}")
 
@@ -290,18 +314,29 @@ def main():
                    for case, ch in jobs}
         for future in concurrent.futures.as_completed(futures):
             case, ch = futures[future]
-            results.setdefault(case, {})[ch] = future.result()
+            result = future.result()
+            if result is not None:
+                results.setdefault(case, {})[ch] = result
     base = results.pop("baseline")["ours"]["instructions"]
     for case in results.values():
         for r in case.values():
             r["instructions"] -= base
 
     shown = [c for c in CHANNELS if c in channels]
-    table = markdown(results, shown, cases)
+    oneshot_cases = [c for c in cases if c not in QUEUE_CASES]
+    queue_cases = [c for c in cases if c in QUEUE_CASES]
+    table = markdown(results, shown, oneshot_cases) if oneshot_cases else ""
+    if queue_cases:
+        queue_shown = [c for c in QUEUE_CHANNELS if c in channels]
+        table += ("\n" if table else "") + markdown(
+            results, queue_shown, queue_cases,
+            "Queue channels (`ours` = `mpmc`), per message of an uncontended `try_send` + "
+            "`try_recv` of a `u64` on one thread: executed instructions (of which in libc) / "
+            "locked RMW instructions and fences.")
     print(table, end="")
     if args.verbose:
         for case in cases:
-            for ch in shown:
+            for ch in (QUEUE_CHANNELS if case in QUEUE_CASES else shown):
                 r = results.get(case, {}).get(ch)
                 if r and r["rmw_by_object"]:
                     split = ", ".join(f"{os.path.basename(k)}: {fmt(v)}"

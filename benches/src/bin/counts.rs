@@ -2,6 +2,10 @@
 //! channel, with the part to be counted inside [`measured_region`], so that
 //! callgrind counts only that part.
 //!
+//! The `queue_*` cases are the queue channels' (`mpmc` as `ours`, and its
+//! peers): one uncontended `try_send` + `try_recv` of a `u64` on one thread,
+//! on a channel made once, before the warm-up.
+//!
 //! ```text
 //! counts CASE CHANNEL ITERATIONS
 //! ```
@@ -26,7 +30,9 @@ use std::task::{Context, Waker};
 use oneshot_benches::channels::{
     Awaitable, Channel, Crossbeam, Flume, Futures, OneshotCrate, Ours, Std, Timeout, Tokio,
 };
+use oneshot_benches::queues::{Cap, Queue};
 use oneshot_benches::scenarios::{self, Big};
+use oneshot_benches::with_queue;
 
 /// callgrind collects from entry to exit of this function (by name). The
 /// closure is called through `dyn`, so its body is compiled once and the
@@ -122,6 +128,29 @@ fn repoll_same_waker(counted: bool) {
     drop((sender, receiver));
 }
 
+/// A queue channel's `try_send` + `try_recv` (both counted), on a channel
+/// of capacity `cap` made once.
+fn queue_try<Q: Queue>(cap: Cap) -> Box<dyn FnMut(bool)> {
+    let (tx, mut rx) = Q::make::<u64>(cap).expect("bounded(1), bounded(100) and unbounded exist");
+    Box::new(move |counted| {
+        region(counted, || {
+            assert!(Q::try_send(&tx, black_box(7)).is_ok(), "room");
+            black_box(Q::try_recv(&mut rx).expect("sent"));
+        });
+    })
+}
+
+/// The queue cases, by name.
+fn queue_case(case: &str, channel: &str) -> Option<Box<dyn FnMut(bool)>> {
+    let cap = match case {
+        "queue_bounded1" => Cap::Bounded(1),
+        "queue_bounded100" => Cap::Bounded(100),
+        "queue_unbounded" => Cap::Unbounded,
+        _ => return None,
+    };
+    with_queue!(channel, Q => queue_try::<Q>(cap))
+}
+
 /// The cases, each with the channels it applies to. `None` if unknown.
 fn case(case: &str, channel: &str) -> Option<fn(bool)> {
     /// Picks `$f::<C>` for the channel named `channel`.
@@ -169,7 +198,12 @@ fn main() -> ExitCode {
         eprintln!("ITERATIONS must be a number, not {iterations:?}");
         return ExitCode::from(2);
     };
-    let Some(run) = case(name, channel) else {
+    let run: Option<Box<dyn FnMut(bool)>> = if name.starts_with("queue_") {
+        queue_case(name, channel)
+    } else {
+        case(name, channel).map(|f| Box::new(f) as Box<dyn FnMut(bool)>)
+    };
+    let Some(mut run) = run else {
         eprintln!("no case {name:?} for channel {channel:?}");
         return ExitCode::from(3);
     };
