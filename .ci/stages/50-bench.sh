@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks: build them (the timed part never runs in CI: wall-clock figures
-# are reported, not asserted), then check the deterministic figures against
-# the core issue's budgets:
-#   * memory-report --check: 1 allocation per channel, <= 40 bytes for u64,
-#     <= 96 for [u8; 64], no leak, 8-byte handles and Options;
+# are reported, not asserted; the queue matrix is built, never run), then
+# check the deterministic figures against the budgets of the oneshot issue
+# and of the mpmc issue:
+#   * memory-report --check: oneshot: 1 allocation per channel, <= 40 bytes
+#     for u64, <= 96 for [u8; 64], no leak, 8-byte handles and Options;
+#     mpmc: no allocation per message on bounded(100), <= 1 per 16 messages
+#     on unbounded, none per blocked thread or pending future, one-pointer
+#     handles and Options;
 #   * counts.py --check (callgrind): locked RMW instructions per operation
-#     of our channel, per scenario.
+#     of our channels, per scenario (mpmc: <= 3 RMWs/fences per message for
+#     try_send + try_recv on bounded(1) and bounded(100)).
 # Each failure names the scenario and the figure. Everything is built with
 # the bench profile, so the dependencies compile once.
 set -euo pipefail
@@ -13,6 +18,9 @@ set -euo pipefail
 source .ci/lib.sh
 
 cargo bench --no-run -p oneshot-benches
+# The matrix runner: built, and its case list printed (a smoke test of the
+# binary; nothing is timed).
+cargo run --quiet --profile bench -p oneshot-benches --bin matrix -- --list | wc -l | sed 's/$/ matrix cases/'
 
 banner "memory budgets"
 cargo run --quiet --profile bench -p oneshot-benches --bin memory-report -- --check
