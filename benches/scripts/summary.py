@@ -4,9 +4,15 @@ median ns per operation per channel, ratios ours / fastest peer and ours /
 tokio, the spread of the repeated cross-thread runs, the memory and count
 tables, and a verdict per target of the benchmark issue.
 
+It also summarizes the queue channels (`mpmc` against its peers): the
+matrix and the request/reply round trip (matrix.json, from the `matrix`
+runner), with ours / fastest peer, the spread (min–max of the runs) and a
+verdict per target of the mpmc benchmark issue.
+
 Usage: summary.py RESULTS_DIR
 Reads  RESULTS_DIR/criterion/single/..., RESULTS_DIR/criterion/cross-N/...,
-       memory.md, memory.json, counts.md, counts.json, machine.txt
+       memory.md, memory.json, counts.md, counts.json, matrix.json,
+       machine.txt (each optional: a missing part is left out)
 Writes RESULTS_DIR/summary.md (also printed) and RESULTS_DIR/summary.json
 (the input of chart.py).
 """
@@ -100,6 +106,9 @@ def summarize(results):
         with open(machine) as f:
             lines += ["```", f.read().rstrip(), "```", ""]
 
+    has_oneshot = os.path.isdir(os.path.join(results, "criterion"))
+    if not has_oneshot:
+        lines += ["(The oneshot criterion benchmarks were not run.)", ""]
     lines += ["### Single thread: median ns per operation", "",
               "| scenario | " + " | ".join(CHANNELS) + " | ours / fastest peer | ours / tokio |",
               "|---|" + "---:|" * (len(CHANNELS) + 2)]
@@ -146,6 +155,16 @@ def summarize(results):
               "| scenario | " + " | ".join(CHANNELS) + " |",
               "|---|" + "---:|" * len(CHANNELS)] + spread_rows
     lines += [""] + [f"* {n}" for n in NOTES]
+    if not has_oneshot:
+        # Drop the empty oneshot tables (keep the machine block and the note).
+        start = lines.index("### Single thread: median ns per operation", 0)
+        lines = lines[:start]
+
+    matrix_path = os.path.join(results, "matrix.json")
+    if os.path.exists(matrix_path):
+        with open(matrix_path) as f:
+            matrix = json.load(f)
+        lines += [""] + queue_tables(matrix, out)
 
     for name, title in [("memory.md", "### Memory"), ("counts.md", "### Deterministic counts (callgrind)")]:
         path = os.path.join(results, name)
@@ -153,7 +172,7 @@ def summarize(results):
             with open(path) as f:
                 lines += ["", title, "", f.read().rstrip()]
 
-    lines += ["", "### Targets of the benchmark issue", ""]
+    lines += ["", "### Targets of the benchmark issues (oneshot; mpmc)", ""]
     lines += verdicts(results, out)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(results, "summary.md"), "w") as f:
@@ -163,12 +182,189 @@ def summarize(results):
     return text
 
 
+QUEUES = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
+ROUND_TRIP = ["ours", "tokio", "flume"]
+# "Clear margin" for the cells where ours must be the fastest by one.
+CLEAR_MARGIN = 0.8
+
+QUEUE_NOTES = [
+    "ns per message: wall time of a whole run (N messages, every producer and consumer "
+    "running) / N; the median of the runs, each a fresh process; the spread table gives "
+    "the min–max of the runs.",
+    "n/a: the channel lacks the case: no futures (crossbeam, std), no `bounded(0)` "
+    "(async-channel, tokio), one receiver only (tokio, std: no mpmc shape). hang: killed "
+    "by the runner's timeout; lost: the receivers' count or key sum differs from the "
+    "senders'; panic: the run panicked. A failed peer is never left out.",
+    "seq: one thread sends a batch then receives it (the whole capacity for bounded(n), "
+    "all N for unbounded); bounded(0) cannot hold a message for its own thread.",
+    "async: tasks on a tokio multi-thread runtime (default worker count, one per CPU); "
+    "sync→async: producer threads, consumer tasks; async→sync the reverse. tokio's blocking "
+    "forms are `blocking_send`/`blocking_recv` from plain threads, async-channel's "
+    "`send_blocking`/`recv_blocking`, kanal's futures `as_async()` of its sync handles.",
+    "one-cpu: the whole process pinned to one CPU (`sched_setaffinity`), which exposes "
+    "channels that spin waiting for another thread.",
+    "mpsc (4→1) and mpmc (4→4) run 5 and 8 threads: on a 2-CPU machine they are "
+    "oversubscribed, as on CI runners and small containers.",
+]
+
+
+def cell_text(result):
+    """Median ns per message, or the status of a peer that did not finish."""
+    runs, status = result.get("runs") or [], result.get("status")
+    if status and not runs:
+        return status.split(" (")[0] if status.startswith("hang") else status.split()[0]
+    text = ns(statistics.median(runs))
+    if status:
+        text += f" ({status.split()[0]} in a later run)"
+    return text
+
+
+def spread_text(result):
+    runs = result.get("runs") or []
+    if not runs:
+        return cell_text(result)
+    return f"{ns(min(runs))}–{ns(max(runs))}"
+
+
+def median_of(result):
+    runs = result.get("runs") or []
+    if not runs or result.get("status"):
+        return None
+    return statistics.median(runs)
+
+
+def queue_tables(matrix, out):
+    """The matrix and round-trip tables; fills out["matrix"], out["roundtrip"]."""
+    lines = []
+    runs = matrix.get("runs")
+    rows = {"matrix": [], "roundtrip": []}
+    for case in matrix["cases"]:
+        rows[case["kind"]].append(case)
+    out["matrix"], out["roundtrip"] = {}, {}
+    for kind, channels, title in [
+        ("matrix", QUEUES, f"### Queue channels: the matrix, ns per message (median of {runs} "
+                           "runs; min–max below)"),
+        ("roundtrip", ROUND_TRIP, f"### Request/reply round trip, ns per request (median of "
+                                  f"{runs} runs; min–max below)"),
+    ]:
+        if not rows[kind]:
+            continue
+        extra = " ours / tokio |" if kind == "roundtrip" else ""
+        lines += [title, "",
+                  f"| case | " + " | ".join(channels) + f" | ours / fastest peer |{extra} "
+                  "within spread? |",
+                  "|---|" + "---:|" * (len(channels) + 2 + (1 if extra else 0))]
+        spread = []
+        for case in rows[kind]:
+            res = case["results"]
+            med = {c: median_of(res[c]) if c in res else None for c in channels}
+            peer, best = fastest_peer(med)
+            ours = med.get("ours")
+            r_best = ours / best if ours and best else None
+            verdict = "n/a"
+            if ours and best:
+                if ours <= best:
+                    verdict = "yes (fastest)"
+                elif min(res["ours"]["runs"]) <= max(res[peer]["runs"]):
+                    verdict = "yes (ranges overlap)"
+                else:
+                    verdict = "no (slower in every run)"
+            cells = [cell_text(res[c]) if c in res else "—" for c in channels]
+            r_tokio = None
+            row = f"| {case['id']} | " + " | ".join(cells) + f" | {ratio(r_best)}"
+            row += f" ({peer}) |" if peer else " |"
+            if extra:
+                t = med.get("tokio")
+                r_tokio = ours / t if ours and t else None
+                row += f" {ratio(r_tokio)} |"
+            lines.append(row + f" {verdict} |")
+            spread.append(f"| {case['id']} | " + " | ".join(
+                spread_text(res[c]) if c in res else "—" for c in channels) + " |")
+            out[kind][case["id"]] = {
+                "case": case, "median_ns": med, "fastest_peer": peer,
+                "ours_over_fastest": r_best, "ours_over_tokio": r_tokio,
+                "within_spread": verdict,
+                "status": {c: res[c].get("status") for c in channels if c in res},
+            }
+        lines += ["", "Spread (min–max of the runs):", "",
+                  "| case | " + " | ".join(channels) + " |",
+                  "|---|" + "---:|" * len(channels)] + spread + [""]
+    lines += [f"* {n}" for n in QUEUE_NOTES]
+    lines.append(f"* Matrix run: {len(matrix['cases'])} cases, {runs} runs each, scale "
+                 f"{matrix.get('scale')}, {matrix.get('seconds', 0):.0f} s.")
+    return lines
+
+
+def queue_verdicts(results, out):
+    lines = []
+
+    def line(ok, text):
+        lines.append(f"* {'met' if ok else 'MISSED'}: {text}")
+
+    for cid, s in out.get("matrix", {}).items():
+        case = s["case"]
+        r = s["ours_over_fastest"]
+        ours_status = s["status"].get("ours")
+        if ours_status:
+            line(False, f"matrix {cid}: ours {ours_status}")
+            continue
+        if r is None:
+            continue
+        strict = case.get("one_cpu") or case.get("form") in ("sync→async", "async→sync")
+        limit = CLEAR_MARGIN if strict else 1.0
+        what = "the fastest by a clear margin" if strict else "no slower than the fastest peer"
+        line(r <= limit, f"matrix {cid}: ours / fastest peer ({s['fastest_peer']}) = {r:.2f}x, "
+                         f"target ≤ {limit}x ({what}); spread: {s['within_spread']}")
+    for cid, s in out.get("roundtrip", {}).items():
+        t = s["ours_over_tokio"]
+        ours_status = s["status"].get("ours")
+        if ours_status:
+            line(False, f"{cid}: ours {ours_status}")
+        elif t is not None:
+            line(t <= 0.7, f"{cid}: ours / tokio pattern = {t:.2f}x, target ≤ 0.7x")
+    memory_path = os.path.join(results, "memory.json")
+    if os.path.exists(memory_path):
+        with open(memory_path) as f:
+            ours = json.load(f).get("queues", {}).get("ours")
+        if ours:
+            waiters = [ours[k] for k in ["thread_senders", "thread_receivers", "task_senders",
+                                         "task_receivers"]]
+            line(ours["bounded100"]["allocs"] == 0,
+                 f"mpmc memory: {ours['bounded100']['allocs']:g} allocations per message on "
+                 "bounded(100), target 0")
+            line(ours["unbounded"]["allocs"] <= 1 / 16,
+                 f"mpmc memory: {ours['unbounded']['allocs']:g} allocations per message on "
+                 "unbounded, target ≤ 1 per 16")
+            line(all(w and w["allocs"] == 0 for w in waiters),
+                 "mpmc memory: allocations per waiter (blocked sender/receiver thread, pending "
+                 "send/recv future) = " + " / ".join(
+                     "n/a" if not w else f"{w['allocs']:g}" for w in waiters) + ", target 0")
+    counts_path = os.path.join(results, "counts.json")
+    if os.path.exists(counts_path):
+        with open(counts_path) as f:
+            counts = json.load(f)["results"]
+        for case in ["queue_bounded1", "queue_bounded100", "queue_unbounded"]:
+            c = counts.get(case, {})
+            if "ours" not in c:
+                continue
+            peers = ", ".join(f"{p} {c[p]['rmw']:g}" for p in ["crossbeam", "flume"] if p in c)
+            rmw = c["ours"]["rmw"]
+            if case == "queue_unbounded":
+                lines.append(f"* (no budget): {case}: ours {rmw:g} locked RMWs/fences per message "
+                             f"({peers})")
+            else:
+                line(rmw <= 3, f"{case}: ours {rmw:g} locked RMWs/fences per message, budget ≤ 3 "
+                               f"({peers})")
+    return lines
+
+
 def verdicts(results, out):
     lines = []
 
     def line(ok, text):
         lines.append(f"* {'met' if ok else 'MISSED'}: {text}")
 
+    lines += queue_verdicts(results, out)
     for group, title in SINGLE:
         s = out["single"][group]
         if group == "poll_pending_send_ready":

@@ -33,8 +33,8 @@
 //! gone. Forms: `sync` (std threads, blocking `send`/`recv`), `async` (tasks
 //! on a tokio multi-thread runtime with its default worker count), `sync→async`
 //! (producer threads, consumer tasks) and `async→sync`. Threads start behind a
-//! barrier; the clock starts when the barrier opens (tasks are spawned after
-//! it).
+//! barrier; the clock starts once all of them wait there, before it opens
+//! (tasks are spawned after that).
 //!
 //! Round trip (`roundtrip DIR`): one caller sends N `#[oneshot_reply]`
 //! requests, one at a time, to an actor that serves them from a bounded(32)
@@ -388,7 +388,11 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
 
     let threads = if form.producers_async() { 0 } else { producers }
         + if form.consumers_async() { 0 } else { consumers };
-    let barrier = Arc::new(Barrier::new(threads as usize + 1));
+    // Two barriers: `ready` once every thread runs, then the clock starts,
+    // then `go` lets them work (one barrier would let them start before the
+    // clock does, if this thread is the last to be woken).
+    let ready = Arc::new(Barrier::new(threads as usize + 1));
+    let go = Arc::new(Barrier::new(threads as usize + 1));
 
     let mut producer_threads = Vec::new();
     let mut producer_tasks = Vec::new();
@@ -402,9 +406,10 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
         if form.producers_async() {
             deferred_producers.push((first, tx));
         } else {
-            let barrier = Arc::clone(&barrier);
+            let (ready, go) = (Arc::clone(&ready), Arc::clone(&go));
             producer_threads.push(thread::spawn(move || {
-                barrier.wait();
+                ready.wait();
+                go.wait();
                 for key in first..first + per {
                     Q::send(&tx, M::new(key));
                 }
@@ -415,9 +420,10 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
         if form.consumers_async() {
             deferred_consumers.push(rx);
         } else {
-            let barrier = Arc::clone(&barrier);
+            let (ready, go) = (Arc::clone(&ready), Arc::clone(&go));
             consumer_threads.push(thread::spawn(move || {
-                barrier.wait();
+                ready.wait();
+                go.wait();
                 let (mut count, mut sum) = (0u64, 0u64);
                 while let Some(m) = Q::recv(&mut rx) {
                     count += 1;
@@ -428,8 +434,9 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
         }
     }
 
-    barrier.wait();
+    ready.wait();
     let start = Instant::now();
+    go.wait();
     if let Some(rt) = &rt {
         for mut rx in deferred_consumers {
             consumer_tasks.push(rt.spawn(async move {
