@@ -2,6 +2,13 @@
 """Draws the benchmark summary as an SVG bar chart (no dependencies).
 
 Usage: chart.py SUMMARY_JSON OUT_SVG
+       chart.py --matrix SUMMARY_JSON OUT_SVG   # the queue-channel matrix
+
+--matrix draws the queue channels' matrix and round trip as a grid: one row
+per case, one column per channel, the median ns per message in each cell,
+shaded by its ratio to the fastest channel of the row (white: the fastest;
+darker: slower, log scale, darkest at 10x or more); "n/a", "hang", "lost"
+cells are grey.
 
 One block per scenario, one horizontal bar per channel, the median ns per
 operation printed at the end of each bar. Each block has its own linear
@@ -86,13 +93,83 @@ def draw(summary):
     return head + "\n".join(parts) + "\n</svg>\n"
 
 
+QUEUES = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
+ROUND_TRIP = ["ours", "tokio", "flume"]
+
+
+def shade(ratio):
+    """White at 1x, deepening orange to 10x and beyond (log scale)."""
+    import math
+    t = min(1.0, math.log10(max(ratio, 1.0)))
+    r, g, b = (255, int(255 - 150 * t), int(255 - 215 * t))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def draw_matrix(summary):
+    cell_w, row_h, name_w, left = 92, 16, 250, 12
+    parts, y = [], 46
+    sections = [("matrix", QUEUES, "ns per message"), ("roundtrip", ROUND_TRIP, "ns per request")]
+    width = left + name_w + cell_w * len(QUEUES) + 12
+    for kind, channels, unit in sections:
+        rows = summary.get(kind) or {}
+        if not rows:
+            continue
+        # Column heads.
+        for j, c in enumerate(channels):
+            x = left + name_w + j * cell_w + cell_w / 2
+            weight = ' font-weight="bold"' if c == "ours" else ""
+            parts.append(f'<text x="{x:.0f}" y="{y}" class="head"{weight}>{escape(c)}</text>')
+        parts.append(f'<text x="{left}" y="{y}" class="head" style="text-anchor:start">'
+                     f'{escape(unit)}</text>')
+        y += 6
+        for cid, row in rows.items():
+            med = row["median_ns"]
+            status = row.get("status", {})
+            present = [v for v in med.values() if v]
+            best = min(present) if present else None
+            parts.append(f'<text x="{left}" y="{y + 12}" class="case">{escape(cid)}</text>')
+            for j, c in enumerate(channels):
+                x = left + name_w + j * cell_w
+                v = med.get(c)
+                if v and best:
+                    fill, text = shade(v / best), ns(v)
+                else:
+                    fill = "#e4e4e4"
+                    st = status.get(c)
+                    text = (st or "—").split()[0] if st else "—"
+                parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{row_h - 2}" '
+                             f'fill="{fill}"><title>{escape(c)}, {escape(cid)}: '
+                             f'{escape(text)}</title></rect>')
+                weight = ' font-weight="bold"' if c == "ours" else ""
+                parts.append(f'<text x="{x + cell_w / 2 - 1:.0f}" y="{y + 11}" class="val"{weight}>'
+                             f'{escape(text)}</text>')
+            y += row_h
+        y += 26
+    height = y
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif">\n'
+        '<style>.case{font-size:10px;fill:#222}.val{font-size:10px;text-anchor:middle;fill:#111}'
+        '.head{font-size:11px;text-anchor:middle;fill:#222}'
+        '.heading{font-size:14px;font-weight:bold;fill:#111}</style>\n'
+        f'<rect width="{width}" height="{height}" fill="white"/>\n'
+        f'<text x="{left}" y="20" class="heading">Queue channels: median time per message '
+        '(white: fastest of the row; darker: slower, log scale to 10x)</text>\n'
+    )
+    return head + "\n".join(parts) + "\n</svg>\n"
+
+
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    matrix = args[:1] == ["--matrix"]
+    if matrix:
+        args = args[1:]
+    if len(args) != 2:
         sys.exit(__doc__)
-    with open(sys.argv[1]) as f:
+    with open(args[0]) as f:
         summary = json.load(f)
-    with open(sys.argv[2], "w") as f:
-        f.write(draw(summary))
+    with open(args[1], "w") as f:
+        f.write(draw_matrix(summary) if matrix else draw(summary))
 
 
 if __name__ == "__main__":
