@@ -120,6 +120,32 @@ pub fn count_this_thread(on: bool) {
     COUNTED.with(|c| c.set(on));
 }
 
+/// Counts the calling thread's allocations until dropped (also when a
+/// panic unwinds through it, so a failing test does not go on counting
+/// while the next one runs).
+#[derive(Debug)]
+pub struct CountScope(());
+
+impl CountScope {
+    /// Starts counting the calling thread.
+    pub fn new() -> Self {
+        count_this_thread(true);
+        Self(())
+    }
+}
+
+impl Default for CountScope {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for CountScope {
+    fn drop(&mut self) {
+        count_this_thread(false);
+    }
+}
+
 /// The counters at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AllocSnapshot {

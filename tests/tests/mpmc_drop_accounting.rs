@@ -121,6 +121,7 @@ fn messages_handed_back_belong_to_the_caller() {
         (3, 4, 5)
     );
     assert_eq!(full.into_inner().id(), 1);
+    drop(gone);
     drop(timed_out);
     let mut ids = vec![0, 1, 3, 4, 5];
     if !cfg!(miri) {

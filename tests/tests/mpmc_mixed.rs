@@ -217,6 +217,7 @@ fn senders_are_woken_in_arrival_order_whatever_their_kind() {
 
         let mut got: Vec<usize> = Vec::new();
         let (mut a_done, mut b_done) = (false, false);
+        let (mut seen_a, mut seen_b) = (0, 0);
         // Drain what was queued first: each receive makes room for one.
         for i in 0..cap {
             got.push(rx.recv().unwrap());
@@ -239,6 +240,7 @@ fn senders_are_woken_in_arrival_order_whatever_their_kind() {
             );
             assert_eq!(poll_pinned(a.as_mut(), &wa.waker()), Poll::Ready(Ok(())));
             a_done = true;
+            seen_a = wa.wakes();
         }
         // The rest (with cap 0 taken from the waiting senders themselves).
         while got.len() < cap + 3 {
@@ -247,10 +249,13 @@ fn senders_are_woken_in_arrival_order_whatever_their_kind() {
                 Err(mpmc::RecvTimeoutError::Timeout) => {}
                 Err(e) => panic!("{e:?}"),
             }
-            if !a_done {
+            // Like an executor: poll a future only when it was woken.
+            if !a_done && wa.wakes() > seen_a {
+                seen_a = wa.wakes();
                 a_done = poll_pinned(a.as_mut(), &wa.waker()).is_ready();
             }
-            if !b_done {
+            if !b_done && wb.wakes() > seen_b {
+                seen_b = wb.wakes();
                 b_done = poll_pinned(b.as_mut(), &wb.waker()).is_ready();
             }
         }

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use mpmc::{RecvFuture, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use oneshot_tests::{
-    alloc_test_lock, count_this_thread, join_within, poll_pinned, AllocGate, AllocSnapshot,
-    CountingAlloc, CountingWaker, ThreadProbe, Watchdog, HANG_LIMIT,
+    alloc_test_lock, join_within, poll_pinned, AllocGate, AllocSnapshot, CountScope, CountingAlloc,
+    CountingWaker, ThreadProbe, Watchdog, HANG_LIMIT,
 };
 
 #[global_allocator]
@@ -108,32 +108,51 @@ fn crossbeam_821_waiting_threads_sleep_instead_of_spinning() {
 /// there): the messages sent before it must be receivable, `try_recv` must
 /// return (`Empty` at worst) and `recv_timeout` time out, and another
 /// sender's `try_send` must complete — all while the first is stalled.
+///
+/// Two cases: the stall at the channel's first allocation after creation
+/// (whatever the first send allocates), and at a later block boundary.
 #[test]
 #[cfg_attr(miri, ignore)] // real time; the stall holds a thread for seconds
-fn crossbeam_997_try_recv_does_not_wait_for_a_stalled_sender() {
+fn crossbeam_997_try_recv_does_not_wait_for_a_sender_stalled_in_the_first_send() {
     static GATE: AllocGate = AllocGate::new();
+    stalled_sender_case(&GATE, 0);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // real time; the stall holds a thread for seconds
+fn crossbeam_997_try_recv_does_not_wait_for_a_sender_stalled_at_a_later_block() {
+    static GATE: AllocGate = AllocGate::new();
+    stalled_sender_case(&GATE, 1);
+}
+
+/// Sends `pre_sends` messages, then stalls the sender in its next
+/// allocation and checks what the other operations do meanwhile.
+fn stalled_sender_case(gate: &'static AllocGate, pre_sends: u64) {
     let _lock = alloc_test_lock();
     let _watchdog = Watchdog::new("crossbeam_997", HANG_LIMIT * 2);
     let (tx, rx) = mpmc::unbounded::<u64>();
-    let sent = Arc::new(AtomicUsize::new(0));
+    for i in 0..pre_sends {
+        tx.send(i).unwrap();
+    }
+    let sent = Arc::new(AtomicUsize::new(pre_sends as usize));
     let stalled_sender = {
         let (tx, sent) = (tx.clone(), Arc::clone(&sent));
         thread::spawn(move || {
-            GATE.arm_this_thread();
-            for i in 0..1_000_000_u64 {
+            gate.arm_this_thread();
+            for i in pre_sends..1_000_000_u64 {
                 tx.send(i).unwrap();
                 // ORDERING: SeqCst, so that the count is visible once the
                 // stall (a later event on this thread) is seen.
                 sent.store(i as usize + 1, SeqCst);
-                if GATE.has_stalled() {
+                if gate.has_stalled() {
                     break;
                 }
             }
-            GATE.disarm_this_thread();
+            gate.disarm_this_thread();
         })
     };
     let deadline = std::time::Instant::now() + HANG_LIMIT;
-    while !GATE.has_stalled() {
+    while !gate.has_stalled() {
         assert!(
             !stalled_sender.is_finished(),
             "a million unbounded sends never allocated: cannot stall one"
@@ -147,13 +166,26 @@ fn crossbeam_997_try_recv_does_not_wait_for_a_stalled_sender() {
     thread::sleep(Duration::from_millis(20));
     // ORDERING: SeqCst, see the store.
     let completed = sent.load(SeqCst);
+    // What the checker was doing, for the failure message.
+    static STEP: AtomicUsize = AtomicUsize::new(0);
+    const STEPS: [&str; 5] = [
+        "try_recv of the messages sent before the stall",
+        "try_recv at the stalled slot",
+        "recv_timeout(20 ms) at the stalled slot",
+        "another sender's try_send",
+        "try_recv after the other sender's try_send",
+    ];
+    // ORDERING: SeqCst for the progress marker (read on timeout).
+    let step = |n: usize| STEP.store(n, SeqCst);
     let checker = {
         let rx = rx.clone();
         let tx2 = tx.clone();
         thread::spawn(move || {
+            step(0);
             for i in 0..completed as u64 {
                 assert_eq!(rx.try_recv(), Ok(i), "a completed send not receivable");
             }
+            step(1);
             match rx.try_recv() {
                 Err(TryRecvError::Empty) => {}
                 // The stalled send may have published its message before
@@ -163,24 +195,36 @@ fn crossbeam_997_try_recv_does_not_wait_for_a_stalled_sender() {
                 }
                 other => panic!("try_recv behind a stalled sender: {other:?}"),
             }
+            step(2);
             assert_eq!(
                 rx.recv_timeout(Duration::from_millis(20)),
                 Err(RecvTimeoutError::Timeout)
             );
+            step(3);
             assert_eq!(tx2.try_send(u64::MAX), Ok(()), "another sender waited");
+            step(4);
             // Its message may sit behind the stalled slot; no waiting either way.
             let _ = rx.try_recv();
         })
     };
     let limit = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        join_within(
-            checker,
-            limit,
-            "operations while a sender is stalled mid-send",
-        )
+        let deadline = std::time::Instant::now() + limit;
+        while !checker.is_finished() {
+            // ORDERING: SeqCst, see `step`.
+            let step = STEPS[STEP.load(SeqCst)];
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited {limit:?} for a sender stalled mid-send \
+                 ({completed} sends completed before it), in: {step}"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+        if let Err(panic) = checker.join() {
+            std::panic::resume_unwind(panic);
+        }
     }));
-    GATE.release();
+    gate.release();
     join_within(stalled_sender, HANG_LIMIT, "the stalled sender, released");
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -329,7 +373,7 @@ fn flume_182_robbed_repolled_futures_do_not_grow_memory() {
         let robber = rx.clone();
         let mut futs: Vec<Pin<Box<RecvFuture<'_, u64>>>> =
             (0..futures).map(|_| Box::pin(rx.recv_async())).collect();
-        count_this_thread(true);
+        let scope = CountScope::new();
         let start = AllocSnapshot::now();
         let mut live_at_half = 0;
         for round in 0..rounds {
@@ -344,7 +388,7 @@ fn flume_182_robbed_repolled_futures_do_not_grow_memory() {
             }
         }
         let used = start.elapsed();
-        count_this_thread(false);
+        drop(scope);
         let live_at_end = used.bytes_allocated - used.bytes_freed;
         match cap {
             Some(_) => assert_eq!(used.allocs, 0, "{cap:?}: {used:?}"),
