@@ -75,25 +75,14 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The state, acquired, satisfies [`state::has_message`], and the caller
-    /// (the receiver) marks it taken ([`state::RX_DONE`]) before anyone else
-    /// can look at the slot again.
+    /// owns the message: the receiver, which marks it taken
+    /// ([`state::RX_DONE`]) before anyone else can look at the slot again, or
+    /// the last side in [`free`], which deallocates right after.
     #[inline(always)]
     pub(crate) unsafe fn take_message(&self) -> T {
         // SAFETY: per the contract, the slot holds a valid, published `T`
         // that the caller owns.
         self.slot.with(|slot| unsafe { slot.cast::<T>().read() })
-    }
-
-    /// Drops the message in place.
-    ///
-    /// # Safety
-    ///
-    /// As for [`Channel::take_message`], and the allocation is being freed.
-    unsafe fn drop_message(&self) {
-        // SAFETY: per the contract, the slot holds a valid `T` nobody else
-        // will read.
-        self.slot
-            .with_mut(|slot| unsafe { slot.cast::<T>().drop_in_place() });
     }
 
     /// Stores the sender's `closed()` waker in the slot.
@@ -177,49 +166,93 @@ impl<T> Channel<T> {
     }
 }
 
-/// Frees the allocation, first dropping what `state` says it still holds: a
+/// Frees the allocation, and then drops what `state` says it still held: a
 /// message nobody received, or a `closed()` waker nobody took.
+///
+/// Both are moved out of the slot and dropped only after the deallocation,
+/// so their `Drop` (user code) runs after the caller's last access to the
+/// channel (see the rule in `state.rs`): a panicking `T::drop` or waker
+/// unwinds out of a channel that is already freed, and leaks nothing.
 ///
 /// # Safety
 ///
 /// * The caller is the last side: `state` is the final state, acquired, and
 ///   the other side will never touch the allocation again.
 /// * No handle to `channel` is used after this call.
+#[inline(always)]
 pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
-    /// Deallocates on scope exit, so a panicking `T::drop` leaks nothing.
-    struct Dealloc<T>(NonNull<Channel<T>>);
-    impl<T> Drop for Dealloc<T> {
-        fn drop(&mut self) {
-            // SAFETY: the pointer came from `allocate`, and `free`'s caller
-            // is its last user. `Channel` has no `Drop` of its own: this
-            // returns the memory (and drops loom's bookkeeping under loom).
-            unsafe { crate::loom::deallocate(self.0) };
-        }
-    }
     debug_assert!(
         state & state::RX_WAKER == 0,
         "freed with a waker claim open"
     );
-    let guard = Dealloc(channel);
-    // SAFETY: the caller is the last user, so the reference is unique in
-    // practice and valid until `guard` drops.
-    let shared = unsafe { guard.0.as_ref() };
+    if state & (state::MESSAGE | state::TX_WAKER) == 0 {
+        // Neither a message nor a `closed()` waker was ever written: the
+        // slot is empty whatever the other bits say.
+        // SAFETY: per the contract, we are the last user.
+        unsafe { deallocate(channel) };
+        return;
+    }
+    // SAFETY: as above.
+    unsafe { free_with_leftovers(channel, state) }
+}
+
+/// [`free`] when the slot may still hold something.
+///
+/// # Safety
+///
+/// As for [`free`].
+#[inline(always)]
+unsafe fn free_with_leftovers<T>(channel: NonNull<Channel<T>>, state: usize) {
+    let mut message = None;
+    let mut waker = None;
+    {
+        // SAFETY: the caller is the last user, so the allocation is valid
+        // until the `deallocate` below, and nobody else accesses it.
+        let shared = unsafe { channel.as_ref() };
+        if state::has_message(state) {
+            // A message without drop glue is left where it is.
+            if core::mem::needs_drop::<T>() {
+                // SAFETY: the state says the slot holds an untaken,
+                // published message, and nobody else will read it.
+                message = Some(unsafe { shared.take_message() });
+            }
+        } else if state::slot_has_tx_waker(state) {
+            // SAFETY: the state says the slot holds the sender's waker,
+            // which the receiver never claimed; the sender is gone, so it
+            // is ours.
+            waker = Some(unsafe { shared.take_tx_waker() });
+        }
+    }
+    // SAFETY: per the contract, we are the last user; what we still need
+    // was moved out above.
+    unsafe { deallocate(channel) };
+    // User code, after the last access to the channel.
+    drop(waker);
+    drop(message);
+}
+
+/// Returns the allocation.
+///
+/// # Safety
+///
+/// The caller is the last user of `channel`, and whatever the slot still
+/// holds has been moved out or needs no drop.
+#[inline(always)]
+unsafe fn deallocate<T>(channel: NonNull<Channel<T>>) {
     // Freeing is a write to every cell. loom does not see a deallocation as
     // an access, so say it explicitly: a read of a cell by the other side
     // that is not ordered before this free is then reported as a data race.
     #[cfg(loom)]
     {
+        // SAFETY: the caller is the last user; the allocation is valid.
+        let shared = unsafe { channel.as_ref() };
         shared.slot.with_mut(|_| ());
         shared.rx_waker.with_mut(|_| ());
     }
-    if state::has_message(state) {
-        // SAFETY: the state says the slot holds an untaken, published message.
-        unsafe { shared.drop_message() };
-    } else if state::slot_has_tx_waker(state) {
-        // SAFETY: the state says the slot holds the sender's waker, which the
-        // receiver never claimed; the sender is gone, so we own it.
-        drop(unsafe { shared.take_tx_waker() });
-    }
+    // SAFETY: the pointer came from `allocate`, and the caller is its last
+    // user. `Channel` has no `Drop` of its own: this returns the memory (and
+    // drops loom's bookkeeping under loom).
+    unsafe { crate::loom::deallocate(channel) };
 }
 
 #[cfg(all(test, not(loom), target_pointer_width = "64"))]

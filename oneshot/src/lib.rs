@@ -60,6 +60,9 @@
 //!   `is_closed` and `has_message` remain.
 //! * `async` (default): `impl Future for Receiver`, [`Sender::closed`] and
 //!   [`Sender::poll_closed`].
+//! * `futures`: `futures_core::future::FusedFuture` for [`Receiver`], so
+//!   `futures::select!` takes `&mut receiver` without `.fuse()` (adds the
+//!   `futures-core` crate, without its default features).
 //! * `macros` (default): the `#[oneshot_reply]` attribute, which makes a
 //!   struct or enum a request carrying its own typed reply sender (from the
 //!   `oneshot-macros` crate; without it the core has no dependencies).

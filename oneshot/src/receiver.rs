@@ -177,62 +177,116 @@ impl<T> Receiver<T> {
 
     /// Makes sure `waker` is woken when the sender sends or leaves, unless it
     /// already has: then the receive completes right here.
+    ///
+    /// `None` promises that, at this call's last reading of the state, a
+    /// waker for this task or thread was stored (one that `will_wake`
+    /// `waker`, the clone this call stored, or the same thread's waker stored
+    /// by a nested blocking receive) and no user code has run since, so the
+    /// caller may park or return `Pending`. The user code it
+    /// must run (cloning `waker`, dropping the waker it replaces or a clone
+    /// it did not need) runs between steps, and after it the state is read
+    /// again (see the rule in `state.rs`): a replaced waker's `Drop` may
+    /// re-enter this receiver and receive, register or withdraw.
     #[cfg(any(feature = "std", feature = "async"))]
     fn register(&self, waker: &Waker) -> Option<Finished<T>> {
         let shared = self.shared();
-        // ORDERING: Acquire pairs with the sender's Release RMW in
-        // `Sender::send`/`Sender::drop`, so a message it published is
-        // visible to `finish`.
-        let mut state = shared.state.load(Acquire);
+        // A clone of `waker`, made before the step that stores it.
+        let mut spare: Option<Waker> = None;
+        // The waker this call replaced, to drop after the step.
+        let mut replaced: Option<Waker> = None;
+        // Whether an earlier step of this call stored a clone of `waker`.
+        let mut stored = false;
         loop {
-            if let Some(finished) = self.finish(state) {
-                return Some(finished);
-            }
-            // The sender is active and has not finished: no TX_DONE bit.
-            if state & RX_WAKER != 0 {
-                // SAFETY: RX_WAKER without TX_DONE: the cell holds our waker.
-                // A sender that just made its final RMW may be copying it out;
-                // both sides only read.
-                if unsafe { shared.rx_waker_will_wake(waker) } {
-                    // The stored waker wakes this same task: nothing to do.
-                    return None;
+            // One step, from this load to the CAS that ends it: no user code.
+            // ORDERING: Acquire pairs with the sender's Release RMW in
+            // `Sender::send`/`Sender::drop`, so a message it published is
+            // visible to `finish`.
+            let mut state = shared.state.load(Acquire);
+            let clone_needed = loop {
+                if let Some(finished) = self.finish(state) {
+                    // `finish` made the step's last access.
+                    drop(replaced);
+                    drop(spare);
+                    return Some(finished);
                 }
-                // ORDERING: Relaxed on success: the waker is ours again and we
-                // publish nothing. Acquire on failure: the sender may have
-                // sent, and `finish` then reads the message.
+                // The sender is active and has not finished: no TX_DONE bit.
+                if state & RX_WAKER != 0 {
+                    // The stored waker will do if this call stored it (a
+                    // clone need not `will_wake` its original), or if a
+                    // nested receive put its own there: only the blocking
+                    // receives can re-enter (`poll` takes `&mut self`), and
+                    // they store the waker of this same thread.
+                    // SAFETY: RX_WAKER without TX_DONE: the cell holds our
+                    // waker. A sender that just made its final RMW may be
+                    // copying it out; both sides only read. `will_wake` only
+                    // compares pointers (no user code).
+                    if stored || unsafe { shared.rx_waker_will_wake(waker) } {
+                        if spare.is_some() {
+                            // Drop the unneeded clone, then look again.
+                            break false;
+                        }
+                        return None;
+                    }
+                    if spare.is_none() {
+                        // Clone first: no user code inside the step.
+                        break true;
+                    }
+                    // ORDERING: Relaxed on success: the waker is ours again
+                    // and we publish nothing. Acquire on failure: the sender
+                    // may have sent, and `finish` then reads the message.
+                    match shared
+                        .state
+                        .compare_exchange(state, state & !RX_WAKER, Relaxed, Acquire)
+                    {
+                        Ok(_) => {
+                            // Only we set RX_WAKER, so after our withdrawal
+                            // it stays clear for the rest of this step.
+                            debug_assert!(replaced.is_none());
+                            // SAFETY: withdrawn before the sender's final
+                            // RMW: ours. Moved out, dropped after the step.
+                            replaced = Some(unsafe { shared.take_rx_waker() });
+                            state &= !RX_WAKER;
+                        }
+                        Err(actual) => {
+                            state = actual;
+                            continue;
+                        }
+                    }
+                }
+                let Some(new) = spare.take() else {
+                    break true;
+                };
+                // SAFETY: RX_WAKER is clear and the sender has not finished,
+                // so the cell is empty and ours.
+                unsafe { shared.write_rx_waker(new) };
+                // ORDERING: Release on success publishes the waker to the
+                // sender's Acquire half of its final RMW (`Sender::send`,
+                // `Sender::drop`). Acquire on failure: the sender may have
+                // sent, and `finish` reads the message.
                 match shared
                     .state
-                    .compare_exchange(state, state & !RX_WAKER, Relaxed, Acquire)
+                    .compare_exchange(state, state | RX_WAKER, Release, Acquire)
                 {
+                    Ok(_) if replaced.is_none() => return None,
+                    // Stored; drop the replaced waker, then look again.
                     Ok(_) => {
-                        // SAFETY: withdrawn before the sender's final RMW.
-                        drop(unsafe { shared.take_rx_waker() });
-                        state &= !RX_WAKER;
+                        stored = true;
+                        break false;
                     }
                     Err(actual) => {
+                        // SAFETY: the CAS failed, so the sender never saw
+                        // this waker: it is ours alone. Kept for the retry.
+                        spare = Some(unsafe { shared.take_rx_waker() });
                         state = actual;
-                        continue;
                     }
                 }
-            }
-            // SAFETY: RX_WAKER is clear and the sender has not finished, so
-            // the cell is empty and ours.
-            unsafe { shared.write_rx_waker(waker.clone()) };
-            // ORDERING: Release on success publishes the waker to the
-            // sender's Acquire half of its final RMW (`Sender::send`,
-            // `Sender::drop`). Acquire on failure: the sender may have sent,
-            // and `finish` reads the message.
-            match shared
-                .state
-                .compare_exchange(state, state | RX_WAKER, Release, Acquire)
-            {
-                Ok(_) => return None,
-                Err(actual) => {
-                    // SAFETY: the CAS failed, so the sender never saw this
-                    // waker: it is ours alone.
-                    drop(unsafe { shared.take_rx_waker() });
-                    state = actual;
-                }
+            };
+            // Between steps: the user code, then a fresh step.
+            drop(replaced.take());
+            if clone_needed {
+                spare = Some(waker.clone());
+            } else {
+                drop(spare.take());
             }
         }
     }
@@ -257,8 +311,12 @@ impl<T> Receiver<T> {
                 .compare_exchange(state, state & !RX_WAKER, Relaxed, Acquire)
             {
                 Ok(_) => {
-                    // SAFETY: withdrawn before the sender's final RMW.
-                    drop(unsafe { shared.take_rx_waker() });
+                    // SAFETY: withdrawn before the sender's final RMW: ours.
+                    let waker = unsafe { shared.take_rx_waker() };
+                    // The CAS was the step's last access: the waker's drop
+                    // (user code) comes after it, and the caller only
+                    // reports the timeout.
+                    drop(waker);
                     return None;
                 }
                 Err(actual) => state = actual,
@@ -671,6 +729,34 @@ impl<T> Future for Receiver<T> {
             Some(Finished::Disconnected) => Poll::Ready(Err(crate::RecvError)),
             None => Poll::Pending,
         }
+    }
+}
+
+/// With the `futures` feature, the receiver is a
+/// [`FusedFuture`](futures_core::future::FusedFuture): it reports itself
+/// terminated once a receive has returned its final result (see
+/// [`Receiver::is_terminated`]), so `futures::select!` can take
+/// `&mut receiver` without `.fuse()`.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+/// use futures_core::future::FusedFuture;
+///
+/// let (sender, mut receiver) = oneshot::channel();
+/// assert!(!FusedFuture::is_terminated(&receiver));
+/// sender.send(1).unwrap();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(Pin::new(&mut receiver).poll(&mut cx), Poll::Ready(Ok(1)));
+/// assert!(FusedFuture::is_terminated(&receiver));
+/// ```
+#[cfg(feature = "futures")]
+impl<T> futures_core::future::FusedFuture for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        Receiver::is_terminated(self)
     }
 }
 

@@ -5,6 +5,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
+use core::task::Waker;
 #[cfg(feature = "async")]
 use core::task::{Context, Poll};
 
@@ -112,53 +113,20 @@ impl<T> Sender<T> {
     pub fn send(self, message: T) -> Result<(), SendError<T>> {
         let this = ManuallyDrop::new(self);
         let ptr = this.channel;
-        let shared = this.shared();
 
         // ORDERING: Relaxed. It decides two things: whether our own
         // `closed()` waker is stored (only we set TX_WAKER, so our own
         // writes are enough), and an early refusal on RX_CLOSED, which is
-        // re-checked by the RMW below with the right ordering.
-        let state = shared.state.load(Relaxed);
-        // SAFETY: we have not sent, and `this` is only dropped below.
-        if state & (RX_CLOSED | TX_WAKER) != 0 && !unsafe { clear_slot(ptr, state) } {
-            // Refused before anything was written: leave exactly as an
-            // unsent sender is dropped.
-            drop(ManuallyDrop::into_inner(this));
-            return Err(SendError::new(message));
+        // re-checked by the final RMW with the right ordering.
+        let state = this.shared().state.load(Relaxed);
+        if state & (RX_CLOSED | TX_WAKER) != 0 {
+            // SAFETY: we have not sent, `state` is our own load, and `this`
+            // is not used again.
+            return unsafe { send_slow(ptr, state, message) };
         }
-
-        let message = ManuallyDrop::new(message);
-        // SAFETY: the slot is ours: no TX_DONE bit yet, and no waker in it
-        // (withdrawn by `clear_slot` or never stored). We keep `message`
-        // until the RMW tells us whether the copy was delivered.
-        unsafe { shared.write_message(&message) };
-
-        // ORDERING: AcqRel. Release publishes the message written above to
-        // the receiver's Acquire load in `Receiver::{try_recv, poll, recv*,
-        // drop}`. Acquire pairs with the receiver's Release CAS in
-        // `Receiver::register` (when RX_WAKER is set, we read the waker it
-        // stored) and with its Release CAS in `Receiver::drop` (when
-        // RX_GONE is set, we free).
-        // `fetch_add`, not `fetch_or`: MESSAGE is clear (only we set it,
-        // once), so both give the same result, and on x86 a `fetch_or`
-        // whose result is used compiles to a CAS loop, which is not
-        // wait-free; `fetch_add` is one `lock xadd`.
-        // Results: RX_CLOSED set -> refused, the copy is dead bits;
-        // RX_WAKER set -> we claimed the receiver's waker; else delivered.
-        let prev = shared.state.fetch_add(MESSAGE, AcqRel);
-        if prev & (RX_CLOSED | RX_WAKER) == 0 {
-            return Ok(());
-        }
-        if prev & RX_CLOSED != 0 {
-            // SAFETY: `prev` is our final RMW's result, with RX_CLOSED set.
-            return Err(unsafe { refused(ptr, prev, ManuallyDrop::into_inner(message)) });
-        }
-        // Delivered: the copy in the slot is the receiver's now, and our
-        // `message` is never touched again (not even moved: moving a `Box`
-        // would assert uniqueness over the receiver's copy).
-        // SAFETY: our final RMW found RX_WAKER set and RX_CLOSED clear.
-        unsafe { wake_receiver(ptr) };
-        Ok(())
+        // SAFETY: we have not sent, no waker of ours is in the slot, and
+        // `this` is not used again.
+        unsafe { deliver(ptr, message) }
     }
 
     /// Returns `true` if the receiver was dropped or
@@ -187,6 +155,18 @@ impl<T> Sender<T> {
     /// Returns at once if that already happened. Not calling it costs
     /// nothing: the sender's other paths only check one bit they read anyway.
     ///
+    /// The future is `Unpin` and `Sync` for every `T`, and `Send` exactly
+    /// when `T: Send` (as the sender it borrows), so it can be polled by
+    /// hand, stored in a `select!`, or awaited in a task that moves between
+    /// threads. These are promises; `Sync` and `Unpin` are part of the
+    /// signature, and a future for a `T` that is not `Send` is not `Send`:
+    ///
+    /// ```compile_fail
+    /// fn is_send<F: Send>(_: F) {}
+    /// let (mut sender, _receiver) = oneshot::channel::<std::rc::Rc<u8>>();
+    /// is_send(sender.closed());
+    /// ```
+    ///
     /// # Cancel safety
     ///
     /// Cancel-safe: dropping the future leaves the sender usable; a waker it
@@ -212,7 +192,7 @@ impl<T> Sender<T> {
     /// # });
     /// ```
     #[cfg(feature = "async")]
-    pub fn closed(&mut self) -> impl core::future::Future<Output = ()> + '_ {
+    pub fn closed(&mut self) -> impl core::future::Future<Output = ()> + Unpin + Sync + '_ {
         core::future::poll_fn(move |cx| self.poll_closed(cx))
     }
 
@@ -236,54 +216,92 @@ impl<T> Sender<T> {
     #[cfg(feature = "async")]
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let shared = self.shared();
-        // ORDERING: Relaxed. We only decide on bits: RX_CLOSED (no data
-        // follows from it) and our own TX_WAKER.
-        let mut state = shared.state.load(Relaxed);
+        let waker = cx.waker();
+        // As in `Receiver::register`: the clone is made before the step that
+        // stores it, and a replaced waker is dropped after the step that
+        // stored the new one, followed by a fresh look at the state.
+        let mut spare: Option<Waker> = None;
+        let mut replaced: Option<Waker> = None;
+        let mut stored = false;
         loop {
-            if state & RX_CLOSED != 0 {
-                return Poll::Ready(());
-            }
-            if state & TX_WAKER != 0 {
-                // SAFETY: TX_WAKER is set and RX_CLOSED was clear: the slot
-                // holds our waker; a receiver claiming it concurrently only
-                // reads it, as we do.
-                if unsafe { shared.tx_waker_will_wake(cx.waker()) } {
-                    return Poll::Pending;
+            // ORDERING: Relaxed. We only decide on bits: RX_CLOSED (no data
+            // follows from it) and our own TX_WAKER.
+            let mut state = shared.state.load(Relaxed);
+            let clone_needed = loop {
+                if state & RX_CLOSED != 0 {
+                    drop(replaced);
+                    drop(spare);
+                    return Poll::Ready(());
                 }
-                // ORDERING: Relaxed both ways: on success the waker is ours
-                // again (we stored it); on failure we only re-read bits.
+                if state & TX_WAKER != 0 {
+                    // The stored waker will do if this call stored it (only
+                    // we set TX_WAKER, and `&mut self` rules out a nested
+                    // call), or if it `will_wake` the new one.
+                    // SAFETY: TX_WAKER is set and RX_CLOSED was clear: the
+                    // slot holds our waker; a receiver claiming it
+                    // concurrently only reads it, as we do. `will_wake`
+                    // only compares pointers (no user code).
+                    if stored || unsafe { shared.tx_waker_will_wake(waker) } {
+                        if spare.is_none() {
+                            return Poll::Pending;
+                        }
+                        break false;
+                    }
+                    if spare.is_none() {
+                        break true;
+                    }
+                    // ORDERING: Relaxed both ways: on success the waker is
+                    // ours again (we stored it); on failure we only re-read
+                    // bits.
+                    match shared
+                        .state
+                        .compare_exchange(state, state & !TX_WAKER, Relaxed, Relaxed)
+                    {
+                        Ok(_) => {
+                            debug_assert!(replaced.is_none());
+                            // SAFETY: withdrawn while RX_CLOSED was clear:
+                            // ours. Moved out, dropped after the step.
+                            replaced = Some(unsafe { shared.take_tx_waker() });
+                            state &= !TX_WAKER;
+                        }
+                        Err(actual) => {
+                            state = actual;
+                            continue;
+                        }
+                    }
+                }
+                let Some(new) = spare.take() else {
+                    break true;
+                };
+                // SAFETY: TX_WAKER is clear and we have not sent: the slot
+                // is empty and ours.
+                unsafe { shared.write_tx_waker(new) };
+                // ORDERING: Release on success publishes the waker to the
+                // receiver's Acquire CAS in `Receiver::{close, drop}` that
+                // claims it. Relaxed on failure: we only re-read bits.
                 match shared
                     .state
-                    .compare_exchange(state, state & !TX_WAKER, Relaxed, Relaxed)
+                    .compare_exchange(state, state | TX_WAKER, Release, Relaxed)
                 {
+                    Ok(_) if replaced.is_none() => return Poll::Pending,
                     Ok(_) => {
-                        // SAFETY: withdrawn while RX_CLOSED was clear: ours.
-                        drop(unsafe { shared.take_tx_waker() });
-                        state &= !TX_WAKER;
+                        stored = true;
+                        break false;
                     }
                     Err(actual) => {
+                        // SAFETY: the CAS failed, so TX_WAKER was never set
+                        // for this waker: it is still ours alone.
+                        spare = Some(unsafe { shared.take_tx_waker() });
                         state = actual;
-                        continue;
                     }
                 }
-            }
-            // SAFETY: TX_WAKER is clear and we have not sent: the slot is
-            // empty and ours.
-            unsafe { shared.write_tx_waker(cx.waker().clone()) };
-            // ORDERING: Release on success publishes the waker to the
-            // receiver's Acquire CAS in `Receiver::{close, drop}` that
-            // claims it. Relaxed on failure: we only re-read bits.
-            match shared
-                .state
-                .compare_exchange(state, state | TX_WAKER, Release, Relaxed)
-            {
-                Ok(_) => return Poll::Pending,
-                Err(actual) => {
-                    // SAFETY: the CAS failed, so TX_WAKER was never set for
-                    // this waker: it is still ours alone.
-                    drop(unsafe { shared.take_tx_waker() });
-                    state = actual;
-                }
+            };
+            // Between steps: the user code, then a fresh step.
+            drop(replaced.take());
+            if clone_needed {
+                spare = Some(waker.clone());
+            } else {
+                drop(spare.take());
             }
         }
     }
@@ -323,18 +341,98 @@ impl<T> Sender<T> {
     }
 }
 
-/// The slow start of `send`: the receiver closed, or `poll_closed` left our
-/// waker in the slot. Returns `true` if the slot is now free for the message,
-/// `false` if the send must be refused (nothing was written).
+/// The sender's final step: write the message into the slot, publish it
+/// with the final RMW, and wake the receiver if it waits.
+///
+/// # Safety
+///
+/// Called once, by a sender that has not sent, with the slot free for the
+/// message: no TX_DONE bit yet and no `closed()` waker in it (withdrawn by
+/// [`clear_slot`] or never stored). Nothing may touch the allocation after
+/// this call.
+#[inline(always)]
+unsafe fn deliver<T>(ptr: NonNull<Channel<T>>, message: T) -> Result<(), SendError<T>> {
+    // SAFETY: we have not made our final RMW, so the allocation is alive.
+    let shared = unsafe { ptr.as_ref() };
+    let message = ManuallyDrop::new(message);
+    // SAFETY: the slot is ours (see the contract). We keep `message` until
+    // the RMW tells us whether the copy was delivered.
+    unsafe { shared.write_message(&message) };
+
+    // ORDERING: AcqRel. Release publishes the message written above to
+    // the receiver's Acquire load in `Receiver::{try_recv, poll, recv*,
+    // drop}`. Acquire pairs with the receiver's Release CAS in
+    // `Receiver::register` (when RX_WAKER is set, we read the waker it
+    // stored) and with its Release CAS in `Receiver::drop` (when
+    // RX_GONE is set, we free).
+    // `fetch_add`, not `fetch_or`: MESSAGE is clear (only we set it,
+    // once), so both give the same result, and on x86 a `fetch_or`
+    // whose result is used compiles to a CAS loop, which is not
+    // wait-free; `fetch_add` is one `lock xadd`.
+    // Results: RX_CLOSED set -> refused, the copy is dead bits;
+    // RX_WAKER set -> we claimed the receiver's waker; else delivered.
+    let prev = shared.state.fetch_add(MESSAGE, AcqRel);
+    if prev & (RX_CLOSED | RX_WAKER) == 0 {
+        return Ok(());
+    }
+    if prev & RX_CLOSED != 0 {
+        // SAFETY: `prev` is our final RMW's result, with RX_CLOSED set.
+        return Err(unsafe { refused(ptr, prev, ManuallyDrop::into_inner(message)) });
+    }
+    // Delivered: the copy in the slot is the receiver's now, and our
+    // `message` is never touched again (not even moved: moving a `Box`
+    // would assert uniqueness over the receiver's copy).
+    // SAFETY: our final RMW found RX_WAKER set and RX_CLOSED clear.
+    unsafe { wake_receiver(ptr) };
+    Ok(())
+}
+
+/// `send` when the receiver closed, or when `poll_closed` left our waker in
+/// the slot: withdraw the waker, deliver, and only then drop the waker.
+///
+/// The waker's `Drop` is user code, so it runs after the final RMW (see the
+/// rule in `state.rs`): if it panics, the message is already delivered and
+/// the receiver woken, and the panic unwinds out of `send`.
+///
+/// # Safety
+///
+/// Called by a sender that has not sent, with `state` loaded by it, and
+/// the sender is not used again.
+#[cold]
+#[inline(never)]
+unsafe fn send_slow<T>(
+    ptr: NonNull<Channel<T>>,
+    state: usize,
+    message: T,
+) -> Result<(), SendError<T>> {
+    // SAFETY: per the contract.
+    let Some(own_waker) = (unsafe { clear_slot(ptr, state) }) else {
+        // Refused before anything was written: leave exactly as an unsent
+        // sender is dropped.
+        drop(Sender::from_channel(ptr));
+        return Err(SendError::new(message));
+    };
+    // SAFETY: `clear_slot` withdrew our waker, so the slot is free, and we
+    // have not sent.
+    let result = unsafe { deliver(ptr, message) };
+    // User code, after the final RMW: the waker was moved out of the slot
+    // by `clear_slot`, so dropping it touches nothing.
+    drop(own_waker);
+    result
+}
+
+/// The slow start of `send`: if the receiver has not closed, withdraws the
+/// `closed()` waker that `poll_closed` left in the slot and returns it (not
+/// dropped: that is user code, and it must wait for the final RMW). `None`
+/// means the send must be refused (nothing was written).
 ///
 /// # Safety
 ///
 /// Called by the sender before its final RMW, with `state` loaded by it.
-#[cold]
-#[inline(never)]
-unsafe fn clear_slot<T>(ptr: NonNull<Channel<T>>, state: usize) -> bool {
+#[inline(always)]
+unsafe fn clear_slot<T>(ptr: NonNull<Channel<T>>, state: usize) -> Option<Waker> {
     if state & RX_CLOSED != 0 {
-        return false;
+        return None;
     }
     // SAFETY: we have not made our final RMW, so the allocation is alive.
     let shared = unsafe { ptr.as_ref() };
@@ -345,12 +443,12 @@ unsafe fn clear_slot<T>(ptr: NonNull<Channel<T>>, state: usize) -> bool {
     // and only we clear it), and it is wait-free where `fetch_and` is not.
     let prev = shared.state.fetch_sub(TX_WAKER, Relaxed);
     if prev & RX_CLOSED != 0 {
-        return false;
+        return None;
     }
     // SAFETY: we withdrew TX_WAKER before any close, so the waker in the
-    // slot is ours and nobody else will read it.
-    drop(unsafe { shared.take_tx_waker() });
-    true
+    // slot is ours and nobody else will read it. Moving it out frees the
+    // slot for the message.
+    Some(unsafe { shared.take_tx_waker() })
 }
 
 /// The slow end of a refused `send`: the final RMW found RX_CLOSED, so the

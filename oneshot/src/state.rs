@@ -60,6 +60,99 @@
 //!                          fetch_add(RX_GONE) (sender in its claim)
 //! ```
 
+//! # User code runs between steps, never inside one
+//!
+//! A *step* is what one side does from its reading of the state (a load,
+//! or the RMW that starts it) to its last access to the channel: the RMW or
+//! store that records what it did, a read of a cell, or the deallocation.
+//! Every decision inside a step rests on the state it read, so **no user
+//! code runs inside a step**: not a waker's `clone`, `wake` or `drop`, and
+//! not `T::drop`. User code may re-enter the channel (a waker's `Drop` can
+//! reach the same receiver through a thread-local and receive on it: the
+//! `&self` receive methods are re-entrant even though `Receiver` is not
+//! `Sync`), and it may panic. Either would leave a step half done, built on
+//! a state that is no longer true. So user code runs only
+//!
+//! * before a step starts: a waker that must be stored is cloned first, and
+//!   the step that stores it reads the state afresh; or
+//! * after the step's last access, touching nothing: a withdrawn or taken
+//!   waker is moved out of its cell (a bitwise copy) inside the step and
+//!   dropped or woken after it; `free` moves a message or waker left in the
+//!   slot out, deallocates, and only then drops it.
+//!
+//! A step whose result the caller acts on (`register`'s "the waker is
+//! stored, you may park") must hold when it returns, so after running user
+//! code it reads the state again in a new step before it reports.
+//!
+//! `Waker::will_wake` is called inside steps, and that is not user code:
+//! `core` compares the two wakers' data and vtable pointers and calls no
+//! function of either vtable, foreign or not. Moving a `T` or a `Waker`
+//! (in or out of a cell, or into a `SendError`) runs no code either.
+//!
+//! Where each piece of user code runs (all outside steps):
+//!
+//! | user code | where |
+//! | --- | --- |
+//! | clone of the receiver's waker | `Receiver::register`, before the step that stores it |
+//! | clone of the `closed()` waker | `Sender::poll_closed`, before the step that stores it |
+//! | drop of a replaced receiver waker | `Receiver::register`, after the step that stored the new one; then the state is read again |
+//! | drop of a replaced `closed()` waker | `Sender::poll_closed`, likewise |
+//! | drop of a spare clone a failed store took back | `register` / `poll_closed`, between steps |
+//! | drop of the `closed()` waker `send` withdraws | `send`, after its final RMW (and after waking the receiver) |
+//! | drop of the receiver's waker after a timeout | `Receiver::withdraw`, after its CAS |
+//! | wake of the receiver's waker | `Sender::send`/`Sender::drop` (`wake_receiver`), after the release of the claim and any free |
+//! | wake of the `closed()` waker, drop of the receiver's own waker | `Receiver::close` and the receiver's drop, after the release of the claim and any free |
+//! | `T::drop` of an unreceived message, drop of a `closed()` waker left in the slot | `channel::free`, after the deallocation |
+//!
+//! A panic in any of them therefore unwinds out of a channel whose state is
+//! final: the other end sees the send, the disconnect or the close.
+
+//! # User code runs between steps, never inside one
+//!
+//! A *step* is what one side does from its reading of the state (a load,
+//! or the RMW that starts it) to its last access to the channel: the RMW or
+//! store that records what it did, a read of a cell, or the deallocation.
+//! Every decision inside a step rests on the state it read, so **no user
+//! code runs inside a step**: not a waker's `clone`, `wake` or `drop`, and
+//! not `T::drop`. User code may re-enter the channel (a waker's `Drop` can
+//! reach the same receiver through a thread-local and receive on it: the
+//! `&self` receive methods are re-entrant even though `Receiver` is not
+//! `Sync`), and it may panic. Either would leave a step half done, built on
+//! a state that is no longer true. So user code runs only
+//!
+//! * before a step starts: a waker that must be stored is cloned first, and
+//!   the step that stores it reads the state afresh; or
+//! * after the step's last access, touching nothing: a withdrawn or claimed
+//!   waker is moved out of its cell (a bitwise copy) inside the step and
+//!   dropped or woken after it; `free` moves a message or waker left in the
+//!   slot out, deallocates, and only then drops it.
+//!
+//! A step whose result the caller acts on (`register`'s "the waker is
+//! stored, you may park") must still hold when it returns, so a call that
+//! ran user code after such a step reads the state again, in a new step,
+//! before it reports.
+//!
+//! `Waker::will_wake` is called inside steps, and it is not user code:
+//! `core` compares the two wakers' data and vtable pointers and calls no
+//! function of either vtable, foreign or not. Moving a `T` or a `Waker` (in
+//! or out of a cell, or into a `SendError`) runs no code either.
+//!
+//! Where each piece of user code runs (every one outside a step):
+//!
+//! | user code | where |
+//! | --- | --- |
+//! | clone of a waker to store | `Receiver::register`, `Sender::poll_closed`: before the step that stores it |
+//! | drop of a replaced waker | the same two: after the step that stored the new one; the state is then read again |
+//! | drop of a clone a failed store took back | the same two: kept for the next try, dropped between steps if unused |
+//! | drop of the `closed()` waker `send` withdraws | `send`: after its final RMW and after waking the receiver |
+//! | drop of the thread's waker after a timeout | `Receiver::withdraw`: after its CAS |
+//! | wake of the receiver's waker | `Sender::send` / `Sender::drop` (`wake_receiver`): after releasing the claim and any free |
+//! | wake of the `closed()` waker, drop of the receiver's own waker | `Receiver::close` and the receiver's drop: after releasing the claim and any free |
+//! | `T::drop` of an unreceived message, drop of a `closed()` waker left in the slot | `channel::free`: after the deallocation |
+//!
+//! A panic in any of them therefore unwinds out of a channel whose state is
+//! final: the other end sees the send, the disconnect or the close.
+
 /// Set by the sender's final RMW in `send`: the message was written to the
 /// slot before that RMW (Release), so it is readable by whoever acquires a
 /// state with this bit.

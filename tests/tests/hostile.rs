@@ -531,3 +531,369 @@ fn leaks_forgotten_sender_with_closed_waker() {
     assert_eq!(waker.wakes.load(SeqCst), 1);
     assert_eq!(Arc::strong_count(&waker), 1);
 }
+
+// --- wakers whose `Drop` panics --------------------------------------------
+//
+// The core drops wakers in many places: the `closed()` waker a `send`
+// withdraws, the waker a re-poll or a blocking receive replaces, the
+// receiver's own waker in `close` and in its drop, a waker left in the slot
+// when the channel is freed. Each drop runs user code, so each must come
+// after the step's final RMW: a panic there must leave the channel as if
+// the operation had finished, and the other end must learn the outcome.
+
+/// What a [`PanicOnDropWaker`] saw: how often it was woken, and whether its
+/// `Drop` ran.
+#[derive(Default)]
+struct DropProbe {
+    wakes: AtomicUsize,
+    drops: AtomicUsize,
+}
+
+/// A waker whose `Drop` (when its last handle goes) counts itself and
+/// panics. `wake` counts and consumes the handle, so a wake that drops the
+/// last handle panics too.
+struct PanicOnDropWaker(Arc<DropProbe>);
+
+impl Wake for PanicOnDropWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.wakes.fetch_add(1, SeqCst);
+    }
+}
+
+impl Drop for PanicOnDropWaker {
+    fn drop(&mut self) {
+        self.0.drops.fetch_add(1, SeqCst);
+        if !std::thread::panicking() {
+            panic!("PanicOnDropWaker dropped");
+        }
+    }
+}
+
+/// A waker whose `Drop` panics, and the probe that watches it. The caller
+/// hands the waker to the channel (which clones it) and then drops its own
+/// handle, so that the channel's clone is the last one.
+fn panicking_drop_waker() -> (Waker, Arc<DropProbe>) {
+    let probe = Arc::new(DropProbe::default());
+    (
+        Waker::from(Arc::new(PanicOnDropWaker(Arc::clone(&probe)))),
+        probe,
+    )
+}
+
+/// `send` withdraws the `closed()` waker that `poll_closed` left in the slot
+/// before it writes the message there. That waker's `Drop` panics: `send`
+/// must still deliver the message (and wake a waiting receiver) before the
+/// panic unwinds out of it. It used to drop the waker before its final RMW,
+/// so the panic left the receiver waiting forever and leaked the channel.
+#[test]
+fn panicking_waker_drop_in_send_with_closed_waker() {
+    let (mut tx, mut rx) = oneshot::channel::<Box<u32>>();
+    let (closed_waker, probe) = panicking_drop_waker();
+    assert!(poll_closed(&mut tx, &closed_waker).is_pending());
+    drop(closed_waker);
+    let receiver_waker = Arc::new(Counter::default());
+    assert!(poll_rx(&mut rx, &Waker::from(Arc::clone(&receiver_waker))).is_pending());
+
+    assert!(quietly(move || tx.send(Box::new(5))).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert_eq!(probe.wakes.load(SeqCst), 0);
+    assert_eq!(
+        receiver_waker.wakes.load(SeqCst),
+        1,
+        "the waiting receiver was not woken"
+    );
+    assert!(rx.has_message(), "the message was not delivered");
+    assert_eq!(rx.try_recv(), Ok(Box::new(5)));
+    drop(rx);
+    assert_eq!(
+        Arc::strong_count(&receiver_waker),
+        1,
+        "the receiver's waker leaked"
+    );
+}
+
+/// The same with nobody waiting, and the receiver dropped afterwards with
+/// the message unread (Miri and valgrind check that the channel is freed).
+#[test]
+fn panicking_waker_drop_in_send_then_receiver_drop() {
+    let (mut tx, rx) = oneshot::channel::<Box<u32>>();
+    let (closed_waker, probe) = panicking_drop_waker();
+    assert!(poll_closed(&mut tx, &closed_waker).is_pending());
+    drop(closed_waker);
+    assert!(quietly(move || tx.send(Box::new(6))).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert!(!rx.is_closed());
+    assert!(rx.has_message());
+    drop(rx);
+}
+
+/// A re-poll with a different waker withdraws the stored one and drops it.
+/// Its `Drop` panics: the new waker must already be registered, so the
+/// sender's wake-up still reaches the task.
+#[test]
+fn panicking_waker_drop_in_repoll() {
+    let (tx, mut rx) = oneshot::channel::<u32>();
+    let (first, probe) = panicking_drop_waker();
+    assert!(poll_rx(&mut rx, &first).is_pending());
+    drop(first);
+    let second = Arc::new(Counter::default());
+    let second_waker = Waker::from(Arc::clone(&second));
+    assert!(quietly(|| poll_rx(&mut rx, &second_waker)).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert!(tx.send(3).is_ok());
+    assert_eq!(
+        second.wakes.load(SeqCst),
+        1,
+        "the new waker was not registered"
+    );
+    assert_eq!(probe.wakes.load(SeqCst), 0, "the replaced waker was woken");
+    assert_eq!(poll_rx(&mut rx, &second_waker), Poll::Ready(Ok(3)));
+    drop(rx);
+    drop(second_waker);
+    assert_eq!(Arc::strong_count(&second), 1, "the new waker leaked");
+}
+
+/// The sender's side of the same: `poll_closed` with a new waker replaces
+/// one whose `Drop` panics; the receiver's close still wakes the new one.
+#[test]
+fn panicking_waker_drop_in_repoll_closed() {
+    let (mut tx, rx) = oneshot::channel::<u32>();
+    let (first, probe) = panicking_drop_waker();
+    assert!(poll_closed(&mut tx, &first).is_pending());
+    drop(first);
+    let second = Arc::new(Counter::default());
+    let second_waker = Waker::from(Arc::clone(&second));
+    assert!(quietly(|| poll_closed(&mut tx, &second_waker)).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    drop(rx);
+    assert_eq!(
+        second.wakes.load(SeqCst),
+        1,
+        "the new waker was not registered"
+    );
+    assert_eq!(poll_closed(&mut tx, &second_waker), Poll::Ready(()));
+    assert_eq!(tx.send(1).map_err(|e| e.into_inner()), Err(1));
+    drop(second_waker);
+    assert_eq!(Arc::strong_count(&second), 1, "the new waker leaked");
+}
+
+/// A blocking receive after a poll replaces the task's waker with the
+/// thread's and drops the task's. Its `Drop` panics out of the receive; the
+/// receiver stays usable and the send still reaches it.
+#[test]
+fn panicking_waker_drop_in_blocking_recv_after_poll() {
+    for method in ["recv_ref", "recv_timeout", "recv_timeout(0)"] {
+        let (tx, mut rx) = oneshot::channel::<u32>();
+        let (waker, probe) = panicking_drop_waker();
+        assert!(poll_rx(&mut rx, &waker).is_pending());
+        drop(waker);
+        let result = quietly(|| match method {
+            "recv_ref" => rx.recv_ref().map_err(|_| ()),
+            "recv_timeout" => rx.recv_timeout(Duration::from_millis(1)).map_err(|_| ()),
+            _ => rx.recv_timeout(Duration::ZERO).map_err(|_| ()),
+        });
+        assert!(
+            result.is_err(),
+            "{method}: the waker's panic must propagate"
+        );
+        assert_eq!(probe.drops.load(SeqCst), 1, "{method}");
+        assert!(!tx.is_closed(), "{method}");
+        assert!(tx.send(8).is_ok(), "{method}");
+        assert_eq!(rx.try_recv(), Ok(8), "{method}");
+    }
+}
+
+/// `recv` consumes the receiver: when the replaced waker's `Drop` panics,
+/// the receiver is dropped during unwinding and the sender sees it gone.
+#[test]
+fn panicking_waker_drop_in_recv_after_poll() {
+    let (tx, mut rx) = oneshot::channel::<u32>();
+    let (waker, probe) = panicking_drop_waker();
+    assert!(poll_rx(&mut rx, &waker).is_pending());
+    drop(waker);
+    assert!(quietly(move || rx.recv()).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert!(tx.is_closed());
+    assert_eq!(tx.send(2).map_err(|e| e.into_inner()), Err(2));
+}
+
+/// `close` withdraws the receiver's own waker and drops it after the close
+/// is final and the sender's `closed()` waker has been woken.
+#[test]
+fn panicking_waker_drop_in_close() {
+    let (mut tx, mut rx) = oneshot::channel::<u32>();
+    let closed = Arc::new(Counter::default());
+    assert!(poll_closed(&mut tx, &Waker::from(Arc::clone(&closed))).is_pending());
+    let (waker, probe) = panicking_drop_waker();
+    assert!(poll_rx(&mut rx, &waker).is_pending());
+    drop(waker);
+    assert!(quietly(|| rx.close()).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert_eq!(closed.wakes.load(SeqCst), 1, "closed() was not woken");
+    assert!(tx.is_closed());
+    assert_eq!(tx.send(1).map_err(|e| e.into_inner()), Err(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    drop(rx);
+    assert_eq!(Arc::strong_count(&closed), 1, "the closed() waker leaked");
+}
+
+/// The receiver's drop withdraws its own waker and drops it last, after the
+/// sender was told (its `closed()` waker woken) and the channel released.
+#[test]
+fn panicking_waker_drop_in_receiver_drop() {
+    let (mut tx, mut rx) = oneshot::channel::<String>();
+    let closed = Arc::new(Counter::default());
+    assert!(poll_closed(&mut tx, &Waker::from(Arc::clone(&closed))).is_pending());
+    let (waker, probe) = panicking_drop_waker();
+    assert!(poll_rx(&mut rx, &waker).is_pending());
+    drop(waker);
+    assert!(quietly(move || drop(rx)).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert_eq!(closed.wakes.load(SeqCst), 1, "closed() was not woken");
+    let back = tx.send(String::from("x")).expect_err("closed").into_inner();
+    assert_eq!(back, "x");
+    assert_eq!(Arc::strong_count(&closed), 1, "the closed() waker leaked");
+}
+
+/// A sender dropped while its `closed()` waker (whose `Drop` panics) is in
+/// the slot leaves the waker there; the receiver's drop frees the channel
+/// and only then drops the waker, so the panic leaks nothing.
+#[test]
+fn panicking_waker_drop_when_the_channel_is_freed() {
+    let (mut tx, rx) = oneshot::channel::<Box<u32>>();
+    let (waker, probe) = panicking_drop_waker();
+    assert!(poll_closed(&mut tx, &waker).is_pending());
+    drop(waker);
+    drop(tx);
+    assert_eq!(probe.drops.load(SeqCst), 0);
+    assert!(rx.is_closed());
+    assert!(quietly(move || drop(rx)).is_err());
+    assert_eq!(probe.drops.load(SeqCst), 1);
+}
+
+/// The sender's drop claims the receiver's waker and wakes it; `wake`
+/// consumes the last handle, so its `Drop` panics inside `wake`, after the
+/// disconnect is final.
+#[test]
+fn panicking_waker_drop_in_sender_drop() {
+    let (tx, mut rx) = oneshot::channel::<u32>();
+    let (waker, probe) = panicking_drop_waker();
+    assert!(poll_rx(&mut rx, &waker).is_pending());
+    drop(waker);
+    assert!(quietly(move || drop(tx)).is_err());
+    assert_eq!(probe.wakes.load(SeqCst), 1);
+    assert_eq!(probe.drops.load(SeqCst), 1);
+    assert!(rx.is_closed());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+// --- a waker whose `Drop` re-enters the receiver ---------------------------
+
+/// A waker that runs a closure from its `Drop` (when its last handle goes);
+/// `wake` does nothing.
+struct ReenterOnDrop<F: Fn() + Send + Sync>(F);
+
+impl<F: Fn() + Send + Sync> Wake for ReenterOnDrop<F> {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl<F: Fn() + Send + Sync> Drop for ReenterOnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+std::thread_local! {
+    /// A receiver its own waker's `Drop` can reach from safe code.
+    static HELD: std::cell::RefCell<Option<Receiver<Box<u32>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// One round of the re-entrant drop: the receive thread polls with a waker
+/// whose `Drop` blocks on the *same* receiver (through a thread-local), then
+/// blocks in `recv_ref`, which replaces that waker and so drops it. The
+/// sender sends only once the nested receive has started, while the outer
+/// `recv_ref` is suspended inside the core; a third thread keeps unparking
+/// the receive thread, so the nested receive, its waker registered, re-reads
+/// the state often (also while the sender is in its claim on that waker).
+///
+/// The core used to drop the replaced waker in the middle of `register`
+/// and then write its new waker into the cell from the state it had read
+/// before: a data race with the sender reading the cell (Miri reports it
+/// under `-Zmiri-many-seeds`). Only deferring the drop is not enough either:
+/// the nested receive would then take the message and the outer one park for
+/// ever. Exactly one of the receives must get the message.
+fn reentrant_waker_drop_in_blocking_recv_round() {
+    let (tx, rx) = oneshot::channel::<Box<u32>>();
+    let nested_started = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let receiving = {
+        let nested_started = Arc::clone(&nested_started);
+        std::thread::spawn(move || {
+            HELD.with(|held| *held.borrow_mut() = Some(rx));
+            let nested = Arc::new(Mutex::new(None));
+            let waker = {
+                let nested = Arc::clone(&nested);
+                Waker::from(Arc::new(ReenterOnDrop(move || {
+                    // Only on the receive thread (the channel may drop its
+                    // clone elsewhere when the hook already ran).
+                    let got = HELD.with(|held| {
+                        let held = held.borrow();
+                        let rx = held.as_ref()?;
+                        nested_started.store(true, SeqCst);
+                        Some(rx.recv_ref().ok().map(|m| *m))
+                    });
+                    if got.is_some() {
+                        *nested.lock().unwrap() = got;
+                    }
+                })))
+            };
+            let polled = HELD.with(|held| poll_rx(held.borrow_mut().as_mut().unwrap(), &waker));
+            assert!(
+                polled.is_pending(),
+                "the sender waits for the nested receive"
+            );
+            drop(waker); // the channel's clone is now the last handle
+            let outer = HELD.with(|held| held.borrow().as_ref().unwrap().recv_ref());
+            drop(HELD.with(|held| held.borrow_mut().take()));
+            let nested = nested.lock().unwrap().take();
+            (outer.ok().map(|m| *m), nested)
+        })
+    };
+    let unparking = {
+        let (done, receive_thread) = (Arc::clone(&done), receiving.thread().clone());
+        std::thread::spawn(move || {
+            while !done.load(SeqCst) {
+                receive_thread.unpark();
+                std::thread::yield_now();
+            }
+        })
+    };
+    while !nested_started.load(SeqCst) {
+        std::thread::yield_now();
+    }
+    // Give the nested receive time to get past its spin-then-yield wait and
+    // register its waker, so that the send claims it.
+    for _ in 0..64 {
+        std::thread::yield_now();
+    }
+    assert!(tx.send(Box::new(7)).is_ok(), "the receiver is alive");
+    let (outer, nested) = receiving.join().unwrap();
+    done.store(true, SeqCst);
+    unparking.join().unwrap();
+    let nested = nested.expect("the replaced waker's Drop ran on the receive thread");
+    match (outer, nested) {
+        (Some(7), None) | (None, Some(7)) => {}
+        other => panic!("the message must be received exactly once: {other:?}"),
+    }
+}
+
+/// See [`reentrant_waker_drop_in_blocking_recv_round`]; run by the Miri
+/// seeds stage (`-Zmiri-many-seeds=0..8`) with a few rounds per seed.
+#[test]
+fn miri_reentrant_waker_drop_in_blocking_recv() {
+    let rounds = if cfg!(miri) { 12 } else { 200 };
+    for _ in 0..rounds {
+        reentrant_waker_drop_in_blocking_recv_round();
+    }
+}

@@ -7,7 +7,9 @@
 //! allocation is tracked too, so a leak or double free fails the model.
 #![cfg(loom)]
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -158,17 +160,106 @@ fn send_vs_poll_then_drop() {
     });
 }
 
+/// The receive runs on its own thread and the main thread sends, then
+/// joins it: the blocking `recv` may get a late unpark, which must not land
+/// on a thread that joins (see [`spawn_receive`]).
 #[test]
 fn send_vs_poll_then_blocking_recv() {
     model(|| {
-        let (sender, mut receiver) = oneshot::channel();
-        let sending = spawn_send(sender);
-        let (_counter, waker) = counting_waker();
-        match poll_once(&mut receiver, &waker) {
-            Poll::Ready(message) => assert_eq!(*message.unwrap().get_ref(), 7),
-            Poll::Pending => assert_eq!(*receiver.recv().unwrap().get_ref(), 7),
-        }
-        assert!(sending.join().unwrap());
+        let (sender, mut receiver) = oneshot::channel::<Track<u32>>();
+        let receiving = spawn_receive(move || {
+            let (_counter, waker) = counting_waker();
+            match poll_once(&mut receiver, &waker) {
+                Poll::Ready(message) => assert_eq!(*message.unwrap().get_ref(), 7),
+                Poll::Pending => assert_eq!(*receiver.recv().unwrap().get_ref(), 7),
+            }
+        });
+        assert!(sender.send(Track::new(7)).is_ok());
+        receiving.join().unwrap();
+    });
+}
+
+/// A waker that runs a closure from its `Drop` (when its last handle goes).
+struct ReenterOnDrop<F: Fn() + Send + Sync>(F);
+
+impl<F: Fn() + Send + Sync> Wake for ReenterOnDrop<F> {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl<F: Fn() + Send + Sync> Drop for ReenterOnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+loom::thread_local! {
+    /// A receiver its own waker's `Drop` can reach from safe code. In a
+    /// `ManuallyDrop`: if the model fails while it is here, loom drops the
+    /// thread's locals after the model ended, where a receiver's drop would
+    /// abort the process before the failure is reported.
+    static HELD: RefCell<Option<ManuallyDrop<oneshot::Receiver<Track<u32>>>>> =
+        RefCell::new(None);
+}
+
+/// A waker whose `Drop` re-enters the receiver. The receive thread polls
+/// with it, then blocks in `recv_ref`, which replaces that waker with the
+/// thread's and so drops it; the `Drop` blocks on the *same* receiver
+/// (through a thread-local: `Receiver` is `!Sync`, which rules out other
+/// threads, not re-entrancy). Under loom the nested `recv_timeout` re-reads
+/// the state after every yield, so it also looks while the sender is in its
+/// claim on the nested waker.
+///
+/// The core used to drop the replaced waker in the middle of `register`,
+/// then write the new waker into the cell from the state it read before the
+/// drop: loom reports a causality violation on the receiver-waker cell. With
+/// the drop only deferred to the end of `register`, the nested receive takes
+/// the message and the outer one parks for ever (loom reports a deadlock).
+/// Exactly one of the three receives gets the message.
+#[test]
+fn send_vs_blocking_recv_whose_replaced_waker_reenters_on_drop() {
+    model(|| {
+        let (sender, receiver) = oneshot::channel::<Track<u32>>();
+        let receiving = spawn_receive(move || {
+            HELD.with(|held| *held.borrow_mut() = Some(ManuallyDrop::new(receiver)));
+            let nested = Arc::new(std::sync::Mutex::new(None));
+            let waker = {
+                let nested = nested.clone();
+                Waker::from(Arc::new(ReenterOnDrop(move || {
+                    // The channel may drop its clone on the sender's thread,
+                    // which holds no receiver.
+                    let got = HELD.with(|held| {
+                        let held = held.borrow();
+                        let receiver = held.as_ref()?;
+                        // Under loom a timed park is a yield, and this
+                        // deadline is never reached: the receive re-reads the
+                        // state until the send lands.
+                        let got = receiver.recv_timeout(Duration::from_secs(3600));
+                        Some(got.ok().map(|message| *message.get_ref()))
+                    });
+                    if got.is_some() {
+                        *nested.lock().unwrap() = got;
+                    }
+                })))
+            };
+            let polled = HELD.with(|held| {
+                let mut held = held.borrow_mut();
+                let receiver: &mut oneshot::Receiver<_> = held.as_mut().unwrap();
+                match poll_once(receiver, &waker) {
+                    Poll::Ready(message) => Some(*message.unwrap().get_ref()),
+                    Poll::Pending => None,
+                }
+            });
+            drop(waker); // a clone stored by the poll is now the last handle
+            let outer = HELD.with(|held| held.borrow().as_ref().unwrap().recv_ref());
+            let outer = outer.ok().map(|message| *message.get_ref());
+            let receiver = HELD.with(|held| held.borrow_mut().take()).unwrap();
+            drop(ManuallyDrop::into_inner(receiver));
+            let nested = nested.lock().unwrap().take().flatten();
+            let received: Vec<u32> = [polled, nested, outer].into_iter().flatten().collect();
+            assert_eq!(received, [7], "received {polled:?}, {nested:?}, {outer:?}");
+        });
+        assert!(sender.send(Track::new(7)).is_ok());
+        receiving.join().unwrap();
     });
 }
 

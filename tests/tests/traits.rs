@@ -136,6 +136,96 @@ fn futures_are_send_when_the_message_is() {
     drop(receiver);
 }
 
+/// `true` if the type of `$value` implements `$trait`: [`implements!`] for
+/// a value whose type cannot be named (an `impl Trait` return type).
+macro_rules! value_implements {
+    ($value:expr, $trait:path) => {{
+        struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+        trait Implemented {
+            fn answer(&self) -> bool {
+                true
+            }
+        }
+        impl<T: ?Sized + $trait> Implemented for Probe<T> {}
+        trait NotImplemented {
+            fn answer(&self) -> bool {
+                false
+            }
+        }
+        impl<T: ?Sized> NotImplemented for &Probe<T> {}
+        impl Implemented for () {}
+        let _ = (
+            <() as Implemented>::answer,
+            <&Probe<()> as NotImplemented>::answer,
+        );
+        fn probe<T: ?Sized>(_: &T) -> Probe<T> {
+            Probe(std::marker::PhantomData)
+        }
+        (&probe(&$value)).answer()
+    }};
+}
+
+/// The promise on `Sender::closed`: its future is `Unpin` and `Sync` for
+/// every message and `Send` exactly when the message is. The positive half
+/// is checked at compile time (this test does not build otherwise); the
+/// negative half by the probe here and a `compile_fail` doctest on `closed`.
+#[test]
+fn closed_future_is_unpin_and_sync_and_send_when_the_message_is() {
+    fn unpin_and_sync<F: std::future::Future<Output = ()> + Unpin + Sync>(_: &F) {}
+    fn send<F: Send>(_: &F) {}
+
+    let (mut sender, _receiver) = oneshot::channel::<u8>();
+    let closed = sender.closed();
+    unpin_and_sync(&closed);
+    send(&closed);
+    drop(closed);
+
+    // `Send` but not `Sync`: the future is still both.
+    let (mut sender, _receiver) = oneshot::channel::<Cell<u8>>();
+    let closed = sender.closed();
+    unpin_and_sync(&closed);
+    send(&closed);
+    drop(closed);
+
+    // Pinned-only and not `Send`: still `Unpin` and `Sync`, not `Send`.
+    let (mut sender, _receiver) = oneshot::channel::<(Rc<u8>, PhantomPinned)>();
+    let closed = sender.closed();
+    unpin_and_sync(&closed);
+    assert!(!value_implements!(closed, Send), "Send without T: Send");
+    assert!(value_implements!(closed, Sync));
+    assert!(value_implements!(closed, Unpin));
+}
+
+/// With the `futures` feature (which this crate enables), the receiver is a
+/// `FusedFuture` whose `is_terminated` follows the final result.
+#[test]
+fn receiver_is_a_fused_future() {
+    use futures::future::FusedFuture;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    assert!(implements!(Receiver<Opaque>: FusedFuture));
+    let waker = oneshot_tests::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+
+    let (sender, mut receiver) = oneshot::channel::<u8>();
+    assert!(Pin::new(&mut receiver).poll(&mut cx).is_pending());
+    assert!(!FusedFuture::is_terminated(&receiver));
+    sender.send(4).unwrap();
+    assert!(!FusedFuture::is_terminated(&receiver), "not received yet");
+    assert_eq!(Pin::new(&mut receiver).poll(&mut cx), Poll::Ready(Ok(4)));
+    assert!(FusedFuture::is_terminated(&receiver));
+
+    let (sender, mut receiver) = oneshot::channel::<u8>();
+    drop(sender);
+    assert_eq!(
+        Pin::new(&mut receiver).poll(&mut cx),
+        Poll::Ready(Err(RecvError))
+    );
+    assert!(FusedFuture::is_terminated(&receiver));
+}
+
 #[test]
 fn debug_does_not_need_the_message_to_be_debug() {
     let (sender, receiver) = oneshot::channel::<Opaque>();
