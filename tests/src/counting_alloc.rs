@@ -32,6 +32,8 @@ static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static FREES: AtomicUsize = AtomicUsize::new(0);
 static BYTES_ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 static BYTES_FREED: AtomicUsize = AtomicUsize::new(0);
+static ALL_BYTES_ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+static ALL_BYTES_FREED: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static COUNTED: Cell<bool> = const { Cell::new(false) };
@@ -56,6 +58,8 @@ fn stall_if_armed() {
 }
 
 fn record_alloc(size: usize) {
+    // ORDERING: Relaxed, see the module docs.
+    ALL_BYTES_ALLOCATED.fetch_add(size, Relaxed);
     if counted() {
         // ORDERING: Relaxed, see the module docs.
         ALLOCS.fetch_add(1, Relaxed);
@@ -65,6 +69,8 @@ fn record_alloc(size: usize) {
 }
 
 fn record_free(size: usize) {
+    // ORDERING: Relaxed, see the module docs.
+    ALL_BYTES_FREED.fetch_add(size, Relaxed);
     if counted() {
         // ORDERING: Relaxed, see the module docs.
         FREES.fetch_add(1, Relaxed);
@@ -113,6 +119,16 @@ unsafe impl GlobalAlloc for CountingAlloc {
         }
         new
     }
+}
+
+/// Bytes allocated and freed so far by every thread, counted or not: for a
+/// binary with a single test, which can compare them before and after.
+pub fn all_threads_bytes() -> (usize, usize) {
+    // ORDERING: Relaxed, see the module docs.
+    (
+        ALL_BYTES_ALLOCATED.load(Relaxed),
+        ALL_BYTES_FREED.load(Relaxed),
+    )
 }
 
 /// Starts (or stops) counting the calling thread's allocations.

@@ -95,7 +95,8 @@ pub use wakers::{noop_waker, poll_once, CountingWaker};
 
 // Helpers for the `mpmc` tests (usable by any test).
 pub use counting_alloc::{
-    alloc_test_lock, count_this_thread, AllocGate, AllocSnapshot, CountScope, CountingAlloc,
+    all_threads_bytes, alloc_test_lock, count_this_thread, AllocGate, AllocSnapshot, CountScope,
+    CountingAlloc,
 };
 pub use ledger::{Ledger, LedgerMsg};
 pub use probe::ThreadProbe;

@@ -23,7 +23,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 
 use mpmc::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use oneshot_tests::{
-    count_this_thread, join_within, poll_pinned, AllocSnapshot, CountingAlloc, Ledger, LedgerMsg,
-    Rng, Watchdog, HANG_LIMIT,
+    all_threads_bytes, count_this_thread, join_within, poll_pinned, AllocSnapshot, CountingAlloc,
+    Ledger, LedgerMsg, Rng, Watchdog, HANG_LIMIT,
 };
 
 #[global_allocator]
@@ -85,6 +85,33 @@ impl Driver {
     }
 }
 
+/// What each worker is doing, for the message when a round hangs.
+type Status = Arc<Vec<AtomicU8>>;
+
+const PRODUCER_OPS: [&str; 7] = [
+    "send",
+    "try_send, then send",
+    "send_timeout, then send",
+    "send_async to completion",
+    "send_async polled once, cancel, then send",
+    "send_async polled once, dropped",
+    "try_send spinning, then send",
+];
+const CONSUMER_OPS: [&str; 6] = [
+    "recv",
+    "try_recv spinning",
+    "recv_timeout in a loop",
+    "recv_async to completion",
+    "recv_async polled once, dropped, then recv_timeout",
+    "iter().next()",
+];
+const DONE: u8 = 255;
+
+fn set(status: &Status, slot: usize, value: u8) {
+    // ORDERING: Relaxed: only read for a diagnostic message.
+    status[slot].store(value, Ordering::Relaxed);
+}
+
 #[derive(Debug, Default)]
 struct ProducerReport {
     handed_back: Vec<usize>,
@@ -111,22 +138,23 @@ struct Round {
 fn producer(
     tx: Sender<LedgerMsg>,
     ledger: Ledger,
-    first_id: usize,
-    n: usize,
+    ids: std::ops::Range<usize>,
     mut rng: Rng,
     closes_at: Option<usize>,
     mut report: ProducerReport,
+    (status, slot): (Status, usize),
 ) -> ProducerReport {
     let driver = Driver::new();
     count_this_thread(true);
     let before = AllocSnapshot::now();
-    for j in 0..n {
+    for (j, id) in ids.enumerate() {
         if closes_at == Some(j) {
             report.closed = tx.close();
         }
-        let id = first_id + j;
         let msg = ledger.msg(id);
-        let refused = match rng.below(7) {
+        let op = rng.below(7);
+        set(&status, slot, op as u8 + 1);
+        let refused = match op {
             0 => tx.send(msg).err().map(|e| e.into_inner()),
             1 => match tx.try_send(msg) {
                 Ok(()) => None,
@@ -191,6 +219,7 @@ fn producer(
     drop(tx);
     report.allocs = before.elapsed();
     count_this_thread(false);
+    set(&status, slot, DONE);
     report
 }
 
@@ -199,6 +228,7 @@ fn consumer(
     mut rng: Rng,
     leaves_after: Option<usize>,
     mut report: ConsumerReport,
+    (status, slot): (Status, usize),
 ) -> ConsumerReport {
     let driver = Driver::new();
     count_this_thread(true);
@@ -208,7 +238,9 @@ fn consumer(
             report.left_early = true;
             break;
         }
-        let got = match rng.below(6) {
+        let op = rng.below(6);
+        set(&status, slot, op as u8 + 1);
+        let got = match op {
             0 => rx.recv().ok(),
             1 => loop {
                 match rx.try_recv() {
@@ -243,6 +275,7 @@ fn consumer(
     drop(rx);
     report.allocs = before.elapsed();
     count_this_thread(false);
+    set(&status, slot, DONE);
     report
 }
 
@@ -258,6 +291,11 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
     let creation = before_channel.elapsed();
     count_this_thread(false);
 
+    let status: Status = Arc::new(
+        (0..round.producers + round.consumers)
+            .map(|_| AtomicU8::new(0))
+            .collect(),
+    );
     let all_leave = rng.one_in(5);
     let closer = rng.one_in(6).then(|| rng.below(round.producers));
     let mut producers = Vec::new();
@@ -269,9 +307,18 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
         };
         let closes_at = (closer == Some(p)).then(|| rng.below(round.per_producer));
         let (tx, ledger, seed) = (tx.clone(), ledger.clone(), rng.next_u64());
+        let st = Arc::clone(&status);
         let n = round.per_producer;
         producers.push(thread::spawn(move || {
-            producer(tx, ledger, p * n, n, Rng::new(seed), closes_at, report)
+            producer(
+                tx,
+                ledger,
+                p * n..(p + 1) * n,
+                Rng::new(seed),
+                closes_at,
+                report,
+                (st, p),
+            )
         }));
     }
     let mut consumers = Vec::new();
@@ -286,8 +333,15 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
             ..ConsumerReport::default()
         };
         let (rx, seed) = (rx.clone(), rng.next_u64());
+        let st = Arc::clone(&status);
         consumers.push(thread::spawn(move || {
-            consumer(rx, Rng::new(seed), leaves_after, report)
+            consumer(
+                rx,
+                Rng::new(seed),
+                leaves_after,
+                report,
+                (st, round.producers + c),
+            )
         }));
     }
     count_this_thread(true);
@@ -296,14 +350,46 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
     let main_drop = before_drop.elapsed();
     count_this_thread(false);
 
-    let what = format!("{round:?}");
+    let what = format!("{round:?} all_leave={all_leave} closer={closer:?}");
+    // Shorter than the watchdog, so a hang names the round and what each
+    // worker is doing.
+    let limit = HANG_LIMIT / 2;
+    let deadline = Instant::now() + limit;
+    while producers.iter().any(|p| !p.is_finished()) || consumers.iter().any(|c| !c.is_finished()) {
+        if Instant::now() >= deadline {
+            let doing: Vec<String> = (0..round.producers + round.consumers)
+                .map(|slot| {
+                    // ORDERING: Relaxed, see `set`.
+                    let value = status[slot].load(Ordering::Relaxed);
+                    let (who, ops): (_, &[&str]) = if slot < round.producers {
+                        (format!("producer {slot}"), &PRODUCER_OPS)
+                    } else {
+                        (
+                            format!("consumer {}", slot - round.producers),
+                            &CONSUMER_OPS,
+                        )
+                    };
+                    let op = match value {
+                        DONE => "done",
+                        0 => "starting",
+                        v => ops[v as usize - 1],
+                    };
+                    format!("{who}: {op}")
+                })
+                .collect();
+            panic!("{what}: hung for {limit:?}; {}", doing.join("; "));
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
     let producers: Vec<ProducerReport> = producers
         .into_iter()
-        .map(|p| join_within(p, HANG_LIMIT, &format!("producer, {what}")))
+        .enumerate()
+        .map(|(i, p)| join_within(p, limit, &format!("producer {i}, {what}")))
         .collect();
     let consumers: Vec<ConsumerReport> = consumers
         .into_iter()
-        .map(|c| join_within(c, HANG_LIMIT, &format!("consumer, {what}")))
+        .enumerate()
+        .map(|(i, c)| join_within(c, limit, &format!("consumer {i}, {what}")))
         .collect();
 
     // Nothing received twice, nothing both received and handed back.
@@ -362,10 +448,6 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
         sum.bytes_allocated += s.bytes_allocated;
         sum.bytes_freed += s.bytes_freed;
     }
-    assert_eq!(
-        sum.bytes_allocated, sum.bytes_freed,
-        "{what}: bytes leaked: {sum:?}"
-    );
     let workers = sum.allocs - creation.allocs;
     match round.cap {
         Some(_) => assert_eq!(
@@ -412,7 +494,21 @@ fn randomized_stress() {
                 10 + rng.below(400)
             },
         };
+        let (allocated, freed) = all_threads_bytes();
         messages += run_round(round, &mut rng);
+        // Every thread of the round has been joined and everything it made
+        // dropped: the bytes balance (wakers may be freed by another thread
+        // than the one that made them, so only the total can be compared).
+        let (allocated_after, freed_after) = all_threads_bytes();
+        // Round 0 is a warm-up: the harness and std settle their own
+        // one-time allocations while it runs.
+        assert!(
+            rounds == 0 || allocated_after - allocated == freed_after - freed,
+            "round {rounds}, {round:?}: bytes allocated ({}) and freed ({}) differ over the \
+             round (all threads)",
+            allocated_after - allocated,
+            freed_after - freed,
+        );
         rounds += 1;
     }
     println!(
