@@ -891,16 +891,17 @@ mod tests {
                 .compare_exchange(tail, next, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok());
             list.try_send(100).unwrap(); // slot 0 of the next block
-            assert_eq!(list.try_recv(), Err(TryRecvError::Empty)); // abandons the last slot
-            assert_eq!(list.try_recv(), Err(TryRecvError::Empty)); // link missing
-                                                                   // SAFETY: we hold the claim of the last slot.
+                                         // The receiver claims the unwritten last slot and abandons it.
+            assert_eq!(list.try_recv(), Err(TryRecvError::Empty));
+            // The link is missing: the head stays exhausted, Empty.
+            assert_eq!(list.try_recv(), Err(TryRecvError::Empty));
+            // SAFETY: we hold the claim of the last slot.
             unsafe { list.link(block, next) };
-            // SAFETY: as above.
             let claim = Claim {
                 block,
                 offset: BLOCK_CAP - 1,
             };
-            // SAFETY: as above.
+            // SAFETY: the claim is still ours and unfinished.
             assert_eq!(unsafe { list.publish(&claim, 99) }, Err(99));
             list.try_send(99).unwrap();
             assert_eq!(list.try_recv(), Ok(100));
