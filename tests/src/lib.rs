@@ -84,6 +84,8 @@ mod counting_alloc;
 mod drops;
 mod executor;
 mod ledger;
+#[cfg(doctest)]
+mod mpmc_compile_fail;
 mod probe;
 mod rng;
 mod wakers;
