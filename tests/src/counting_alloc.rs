@@ -1,7 +1,7 @@
 //! A counting global allocator for the test binaries that check what the
 //! channel allocates. A binary opts in with
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static ALLOC: oneshot_tests::CountingAlloc = oneshot_tests::CountingAlloc;
 //! ```
