@@ -1,2 +1,188 @@
-//! Multi-producer multi-consumer channels (work in progress: issue 9).
+//! Multi-producer multi-consumer channels — bounded, rendezvous and unbounded —
+//! where **every operation that can wait has a blocking form and an async
+//! form on the same handles**, usable from threads and tasks at the same time,
+//! on any executor.
+//!
+//! [`bounded`] makes a channel of a fixed capacity (`bounded(0)` is a
+//! rendezvous: a send completes only when a receiver has taken the message),
+//! [`unbounded`] one that grows. Both return a [`Sender`] and a
+//! [`Receiver`], each `Clone` (any number of each), `Send` and `Sync` when the
+//! message is `Send`, and one pointer in size.
+//!
+//! * Waiting never spins on another thread: a slot that another thread is in
+//!   the middle of writing or reading makes the operation report
+//!   `Empty`/`Full` or park, never loop (a bounded re-read before parking is
+//!   the only busy wait, and it waits for nothing in particular).
+//! * Waiting never allocates: a blocked thread's or a pending future's waiter
+//!   node lives in its own stack frame or future. `bounded(n)` allocates at
+//!   creation and never again; `unbounded` allocates one block per 32
+//!   messages and frees blocks as they are drained.
+//! * `try_send`/`try_recv` on `bounded(n >= 1)` and `unbounded` take no lock.
+//! * Cancellation is exact: a pending [`RecvFuture`] takes a message only in
+//!   the poll that returns it; a dropped [`SendFuture`] never sends half a
+//!   message, and [`SendFuture::cancel`] hands the message back.
+//!
+//! # Examples
+//!
+//! Threads and tasks on one channel (any executor works; a tiny one is hidden
+//! here):
+//!
+//! ```
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop {
+//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+//! #         std::thread::yield_now();
+//! #     }
+//! # }
+//! let (tx, rx) = mpmc::bounded(2);
+//!
+//! // A thread sends with the blocking form...
+//! let producer = {
+//!     let tx = tx.clone();
+//!     std::thread::spawn(move || {
+//!         for i in 0..3 {
+//!             tx.send(i).unwrap();
+//!         }
+//!     })
+//! };
+//! // ...an async task sends on a clone of the same handle...
+//! block_on(tx.send_async(100)).unwrap();
+//! drop(tx);
+//!
+//! // ...and both kinds of receive drain it.
+//! let mut got = vec![block_on(rx.recv_async()).unwrap()];
+//! got.extend(rx.iter());
+//! got.sort();
+//! assert_eq!(got, [0, 1, 2, 100]);
+//! # producer.join().unwrap();
+//! ```
+//!
+//! A rendezvous hands over in both directions:
+//!
+//! ```
+//! let (tx, rx) = mpmc::bounded(0);
+//! let t = std::thread::spawn(move || rx.recv().unwrap());
+//! tx.send("hand to hand").unwrap(); // returns once the thread took it
+//! assert_eq!(t.join().unwrap(), "hand to hand");
+//! ```
+//!
+//! # Disconnection
+//!
+//! When the last sender is dropped (or the channel is [closed](Sender::close))
+//! receivers drain what is queued and then get `Disconnected`. When the last
+//! receiver is dropped, every send fails with the message back and the
+//! messages still queued are dropped right then (a queued message may hold
+//! something its sender waits on, such as a reply sender). Waiting senders
+//! and receivers are woken by either. Every message is dropped exactly once:
+//! received, discarded with the last receiver, handed back in an error, or
+//! dropped with a cancelled send future that was not `cancel`led.
+//!
+//! # Features
+//!
+//! * `std` (default): the blocking forms (`send`, `recv`, their timeouts,
+//!   `iter`). Without it the crate is `#![no_std]` and needs only `alloc`;
+//!   [`bounded`], [`unbounded`], `try_send`, `try_recv`, `close` and the
+//!   counts remain.
+//! * `async` (default): `send_async`, `recv_async`, `closed`.
+//! * `futures`: `Stream`/`FusedStream` for receivers ([`Receiver::stream`]),
+//!   `Sink` for senders ([`Sender::sink`]), `FusedFuture` for the futures.
+//!
+//! # Guarantees
+//!
+//! A message's write happens before its read (the slot's Release publish
+//! pairs with the receiver's Acquire). Wake-ups are never lost: each side of
+//! every registration/notification race has a `fence(SeqCst)` between its
+//! store and its load (see the notes in `waiters.rs`). No user code — a
+//! waker's `clone`/`wake`/`drop` or a message's `Drop` — runs while the
+//! waiter lock is held.
+
+// Layout (one job per file):
+// - chan.rs: the shared allocation, handle counts, who frees; the waits and
+//   notifications around the lock-free steps.
+// - flavor/{array,list,zero}.rs: the three queue algorithms.
+// - waiters.rs: the intrusive waiter lists and their states.
+// - sender.rs, receiver.rs: the public handles.
+// - futures.rs, stream.rs: the futures, and Stream/Sink.
+// - errors.rs; loom.rs: the std/loom switch.
+
 #![no_std]
+#![warn(missing_docs)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod chan;
+mod errors;
+mod flavor;
+#[cfg(feature = "async")]
+mod futures;
+mod loom;
+mod receiver;
+mod sender;
+#[cfg(feature = "futures")]
+mod stream;
+mod waiters;
+
+pub use errors::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+#[cfg(feature = "async")]
+pub use futures::{Closed, RecvFuture, SendFuture};
+#[cfg(feature = "std")]
+pub use receiver::{IntoIter, Iter};
+pub use receiver::{Receiver, TryIter};
+pub use sender::Sender;
+#[cfg(feature = "futures")]
+pub use stream::{RecvStream, SendSink};
+
+/// Makes a channel holding at most `cap` messages; `bounded(0)` is a
+/// rendezvous channel.
+///
+/// With `cap >= 1` the channel allocates its ring of `cap` slots here and
+/// never allocates again. With `cap == 0` a send completes only when a
+/// receiver has taken the message, in the blocking and the async forms alike.
+///
+/// # Panics
+///
+/// If `cap` is absurdly large (more than `usize::MAX / 8`).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mpmc::bounded(1);
+/// tx.send(1).unwrap();
+/// assert!(tx.try_send(2).is_err()); // full
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = chan::Chan::new_bounded(cap);
+    (Sender::new(chan), Receiver::new(chan))
+}
+
+/// Makes a channel with no capacity limit: sends never wait.
+///
+/// It allocates one block per 32 messages in flight and frees each block once
+/// its messages are received.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mpmc::unbounded();
+/// for i in 0..1000 {
+///     tx.send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.try_iter().sum::<i32>(), 499_500);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    let chan = chan::Chan::new_unbounded();
+    (Sender::new(chan), Receiver::new(chan))
+}

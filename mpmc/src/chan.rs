@@ -1,0 +1,635 @@
+//! The channel's one shared allocation: the queue flavor, the waiter lists and
+//! the handle counts; who frees it; and the operations every handle shares —
+//! the lock-free `try_` steps, the waits built on them, and the
+//! notifications that close the lost wake-up window.
+//!
+//! # Handle counts and who frees
+//!
+//! `senders` and `receivers` count live handles (and owning futures). The
+//! handle that takes a count to zero disconnects the channel (and, for the
+//! last receiver, drops the queued messages right then). Each side's last
+//! handle then swaps `destroy`; the second to do so frees the allocation, so
+//! it is freed exactly once, after both sides are done with it.
+//!
+//! # Waiting
+//!
+//! A waiting operation is always: try the step; if it cannot proceed,
+//! register a node (see `waiters.rs`), issue the registrant's fence, try the
+//! step again, and only then park (a thread) or return `Pending` (a task).
+//! Every step that makes progress possible for the other side — a publish, a
+//! release — is followed by the publisher's fence and a check of the other
+//! side's list, which wakes its first waiter. A woken waiter tries again; one
+//! that leaves without using its wake-up passes it on.
+
+use core::pin::Pin;
+use core::ptr::NonNull;
+#[cfg(feature = "async")]
+use core::task::{Context, Poll};
+#[cfg(feature = "std")]
+use std::time::Instant;
+
+#[cfg(feature = "async")]
+use crate::errors::{RecvError, SendError};
+#[cfg(feature = "std")]
+use crate::errors::{RecvTimeoutError, SendTimeoutError};
+use crate::errors::{TryRecvError, TrySendError};
+use crate::flavor::array::Array;
+use crate::flavor::list::List;
+use crate::flavor::zero::{self, Zero};
+use crate::flavor::Flavor;
+#[cfg(feature = "std")]
+use crate::loom::thread;
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(feature = "async")]
+use crate::waiters::Wake;
+use crate::waiters::{Node, Side, State, Waiters};
+
+/// The marker field of both handles: invariant in `T` (a
+/// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
+/// `T`s for the drop checker.
+pub(crate) type HandleMarker<T> = core::marker::PhantomData<(fn(T) -> T, T)>;
+
+pub(crate) struct Chan<T> {
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+    /// Swapped by each side's last handle; the second one frees.
+    destroy: AtomicBool,
+    flavor: Flavor<T>,
+    waiters: Waiters<T>,
+}
+
+/// Bounded optimistic re-reads before a blocking call registers and parks:
+/// this many `spin_loop` hints, then this many `yield_now`s. They wait for
+/// nothing in particular (a re-read either finds progress or not), so they
+/// are not a wait on another thread's step; they save the park/unpark round
+/// trip when the other side answers within microseconds.
+#[cfg(all(feature = "std", not(loom)))]
+const SPINS: u32 = 8;
+#[cfg(all(feature = "std", not(loom)))]
+const YIELDS: u32 = 8;
+
+impl<T> Chan<T> {
+    pub(crate) fn new_bounded(cap: usize) -> NonNull<Self> {
+        let flavor = if cap == 0 {
+            Flavor::Zero(Zero::new())
+        } else {
+            Flavor::Array(Array::new(cap))
+        };
+        Self::allocate(flavor)
+    }
+
+    pub(crate) fn new_unbounded() -> NonNull<Self> {
+        Self::allocate(Flavor::List(List::new()))
+    }
+
+    fn allocate(flavor: Flavor<T>) -> NonNull<Self> {
+        let chan = alloc::boxed::Box::new(Self {
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+            destroy: AtomicBool::new(false),
+            flavor,
+            waiters: Waiters::new(),
+        });
+        NonNull::from(alloc::boxed::Box::leak(chan))
+    }
+
+    // ---- handle counts ---------------------------------------------------
+
+    pub(crate) fn acquire_sender(&self) {
+        // ORDERING: Relaxed: a new handle is made from an existing one, which
+        // keeps the count above zero (as `Arc::clone`).
+        let old = self.senders.fetch_add(1, Ordering::Relaxed);
+        assert!(old < isize::MAX as usize, "too many senders");
+    }
+
+    pub(crate) fn acquire_receiver(&self) {
+        // ORDERING: Relaxed, as in `acquire_sender`.
+        let old = self.receivers.fetch_add(1, Ordering::Relaxed);
+        assert!(old < isize::MAX as usize, "too many receivers");
+    }
+
+    /// Drops one sender count; the last disconnects. Frees the channel if the
+    /// receivers are all gone too.
+    ///
+    /// # Safety
+    ///
+    /// `this` is live and the caller gives up one sender count; it does not
+    /// use `this` afterwards.
+    pub(crate) unsafe fn release_sender(this: NonNull<Self>) {
+        // SAFETY: the caller's count keeps the channel alive until the swap.
+        let chan = unsafe { this.as_ref() };
+        // ORDERING: AcqRel: the last sender's disconnect sees every other
+        // sender's operations (Acquire) and they are published with ours
+        // (Release) to whoever frees.
+        if chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            chan.disconnect();
+            // SAFETY: forwarded contract.
+            unsafe { Self::finish_side(this) };
+        }
+    }
+
+    /// Drops one receiver count; the last disconnects and drops every queued
+    /// message. Frees the channel if the senders are all gone too.
+    ///
+    /// # Safety
+    ///
+    /// As for [`release_sender`](Self::release_sender).
+    pub(crate) unsafe fn release_receiver(this: NonNull<Self>) {
+        // SAFETY: the caller's count keeps the channel alive until the swap.
+        let chan = unsafe { this.as_ref() };
+        // ORDERING: AcqRel, as in `release_sender`. This RMW is also the
+        // receivers' half of the "late publish" race: a send that publishes
+        // after it and then (after its fence) reads `receivers == 0` drops
+        // the queue itself (`after_publish`).
+        if chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            /// Finishes this side even if a message's `Drop` panics.
+            struct Finish<T>(NonNull<Chan<T>>);
+            impl<T> Drop for Finish<T> {
+                fn drop(&mut self) {
+                    // SAFETY: `release_receiver`'s contract.
+                    unsafe { Chan::finish_side(self.0) };
+                }
+            }
+            let finish = Finish(this);
+            chan.disconnect();
+            chan.discard_all();
+            drop(finish);
+        }
+    }
+
+    /// The second side to finish frees the channel.
+    ///
+    /// # Safety
+    ///
+    /// Called once per side, by that side's last handle, which then stops
+    /// using `this`.
+    unsafe fn finish_side(this: NonNull<Self>) {
+        // SAFETY: our side's last count is still held.
+        let chan = unsafe { this.as_ref() };
+        // ORDERING: AcqRel: the freeing side sees everything the other side
+        // did (Acquire), and our side's accesses happen before its free
+        // (Release).
+        if chan.destroy.swap(true, Ordering::AcqRel) {
+            // SAFETY: both sides are done (each swapped once), so nobody else
+            // can reach the allocation; it came from `Box::leak`.
+            drop(unsafe { alloc::boxed::Box::from_raw(this.as_ptr()) });
+        }
+    }
+
+    pub(crate) fn sender_count(&self) -> usize {
+        // ORDERING: Relaxed: a snapshot.
+        self.senders.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn receiver_count(&self) -> usize {
+        // ORDERING: Relaxed: a snapshot.
+        self.receivers.load(Ordering::Relaxed)
+    }
+
+    // ---- state -------------------------------------------------------------
+
+    /// Disconnects the channel: no send succeeds afterwards, receivers drain
+    /// what is queued, every waiter is woken. True if this call did it.
+    pub(crate) fn disconnect(&self) -> bool {
+        let first = match &self.flavor {
+            Flavor::Array(array) => array.disconnect(),
+            Flavor::List(list) => list.disconnect(),
+            Flavor::Zero(zero) => zero.disconnect(),
+        };
+        if first {
+            self.waiters.disconnect();
+        }
+        first
+    }
+
+    pub(crate) fn is_disconnected(&self) -> bool {
+        match &self.flavor {
+            Flavor::Array(array) => array.is_disconnected(),
+            Flavor::List(list) => list.is_disconnected(),
+            Flavor::Zero(zero) => zero.is_disconnected(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match &self.flavor {
+            Flavor::Array(array) => array.len(),
+            Flavor::List(list) => list.len(),
+            Flavor::Zero(_) => 0,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        match &self.flavor {
+            Flavor::Array(array) => Some(array.capacity()),
+            Flavor::List(_) => None,
+            Flavor::Zero(_) => Some(0),
+        }
+    }
+
+    /// Drops every queued message (the last receiver is gone).
+    fn discard_all(&self) {
+        match &self.flavor {
+            Flavor::Array(array) => {
+                while let Ok(msg) = array.try_recv() {
+                    drop(msg);
+                }
+            }
+            Flavor::List(list) => {
+                while let Ok(msg) = list.try_recv() {
+                    drop(msg);
+                }
+            }
+            // Waiting senders keep their messages in their own nodes and get
+            // them back when the disconnection wakes them.
+            Flavor::Zero(_) => {}
+        }
+    }
+
+    // ---- the lock-free steps -------------------------------------------
+
+    #[inline]
+    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        match &self.flavor {
+            Flavor::Array(array) => array.try_send(msg)?,
+            Flavor::List(list) => list.try_send(msg)?,
+            Flavor::Zero(_) => return zero::try_send(&self.waiters, msg),
+        }
+        self.after_publish();
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        match &self.flavor {
+            Flavor::Array(array) => {
+                let msg = array.try_recv()?;
+                self.after_release();
+                Ok(msg)
+            }
+            // An unbounded channel is never full: no sender ever waits for
+            // room, so a receive notifies nobody (and pays no fence).
+            Flavor::List(list) => list.try_recv(),
+            Flavor::Zero(_) => zero::try_recv(&self.waiters),
+        }
+    }
+
+    /// After a message was published: wake a waiting receiver, and if the
+    /// last receiver left meanwhile, drop the queue (our message included).
+    #[inline]
+    fn after_publish(&self) {
+        if self.waiters.has_waiters(Side::Rx) {
+            self.waiters.notify_one(Side::Rx);
+        }
+        // ORDERING: Relaxed after the SeqCst fence in `has_waiters`: with the
+        // last receiver's AcqRel decrement (an RMW) before its own drain, either
+        // this load sees zero or that drain sees our publish.
+        if self.receivers.load(Ordering::Relaxed) == 0 {
+            self.discard_all();
+        }
+    }
+
+    /// After a slot was released: wake a waiting sender.
+    #[inline]
+    fn after_release(&self) {
+        if self.waiters.has_waiters(Side::Tx) {
+            self.waiters.notify_one(Side::Tx);
+        }
+    }
+
+    // ---- blocking --------------------------------------------------------
+
+    /// A blocking send until `deadline` (`None`: forever).
+    #[cfg(feature = "std")]
+    pub(crate) fn send_blocking(
+        &self,
+        msg: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let mut msg = match self.try_send(msg) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Disconnected(msg)) => {
+                return Err(SendTimeoutError::Disconnected(msg))
+            }
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::send_blocking(&self.waiters, msg, deadline);
+        }
+        #[cfg(not(loom))]
+        for round in 0..SPINS + YIELDS {
+            if expired(deadline) {
+                return Err(SendTimeoutError::Timeout(msg));
+            }
+            backoff(round);
+            msg = match self.try_send(msg) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Disconnected(msg)) => {
+                    return Err(SendTimeoutError::Disconnected(msg))
+                }
+                Err(TrySendError::Full(msg)) => msg,
+            };
+        }
+        let node = core::pin::pin!(Node::new());
+        let node = node.as_ref();
+        loop {
+            self.register_thread(Side::Tx, node);
+            msg = match self.try_send(msg) {
+                Ok(()) => {
+                    self.waiters.leave(Side::Tx, node);
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(msg)) => {
+                    self.waiters.leave(Side::Tx, node);
+                    return Err(SendTimeoutError::Disconnected(msg));
+                }
+                Err(TrySendError::Full(msg)) => msg,
+            };
+            if !self.park(Side::Tx, node, deadline) {
+                return Err(SendTimeoutError::Timeout(msg));
+            }
+            if expired(deadline) {
+                // Woken at the deadline: one last try, then pass the
+                // wake-up on.
+                let result = match self.try_send(msg) {
+                    Ok(()) => Ok(()),
+                    Err(TrySendError::Disconnected(msg)) => {
+                        Err(SendTimeoutError::Disconnected(msg))
+                    }
+                    Err(TrySendError::Full(msg)) => Err(SendTimeoutError::Timeout(msg)),
+                };
+                self.waiters.leave(Side::Tx, node);
+                return result;
+            }
+        }
+    }
+
+    /// A blocking receive until `deadline` (`None`: forever).
+    #[cfg(feature = "std")]
+    pub(crate) fn recv_blocking(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        match self.try_recv() {
+            Ok(msg) => return Ok(msg),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {}
+        }
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::recv_blocking(&self.waiters, deadline);
+        }
+        #[cfg(not(loom))]
+        for round in 0..SPINS + YIELDS {
+            if expired(deadline) {
+                return Err(RecvTimeoutError::Timeout);
+            }
+            backoff(round);
+            match self.try_recv() {
+                Ok(msg) => return Ok(msg),
+                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+        let node = core::pin::pin!(Node::new());
+        let node = node.as_ref();
+        loop {
+            self.register_thread(Side::Rx, node);
+            match self.try_recv() {
+                Ok(msg) => {
+                    self.waiters.leave(Side::Rx, node);
+                    return Ok(msg);
+                }
+                Err(TryRecvError::Disconnected) => {
+                    self.waiters.leave(Side::Rx, node);
+                    return Err(RecvTimeoutError::Disconnected);
+                }
+                Err(TryRecvError::Empty) => {}
+            }
+            if !self.park(Side::Rx, node, deadline) {
+                return Err(RecvTimeoutError::Timeout);
+            }
+            if expired(deadline) {
+                let result = match self.try_recv() {
+                    Ok(msg) => Ok(msg),
+                    Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                    Err(TryRecvError::Empty) => Err(RecvTimeoutError::Timeout),
+                };
+                self.waiters.leave(Side::Rx, node);
+                return result;
+            }
+        }
+    }
+
+    /// Registers the calling thread's node and issues the registrant's fence.
+    #[cfg(feature = "std")]
+    fn register_thread(&self, side: Side, node: Pin<&Node<T>>) {
+        let replaced = self.waiters.lock().register(
+            side,
+            node,
+            crate::waiters::Wake::Thread(thread::current()),
+        );
+        node.set_registered(true);
+        // A thread handle: dropping it runs no user code.
+        drop(replaced);
+        self.waiters.after_register();
+    }
+
+    /// Parks until the node is woken (true) or `deadline` passes while it is
+    /// still waiting (false; the node is then unlinked).
+    #[cfg(feature = "std")]
+    fn park(&self, side: Side, node: Pin<&Node<T>>, deadline: Option<Instant>) -> bool {
+        loop {
+            if self.waiters.lock().state(node) != State::Waiting {
+                return true;
+            }
+            match deadline {
+                None => thread::park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        let (state, wake) = self.waiters.lock().unregister(side, node);
+                        drop(wake);
+                        if state == State::Waiting {
+                            node.set_registered(false);
+                            return false;
+                        }
+                        return true;
+                    }
+                    thread::park_timeout(deadline - now);
+                }
+            }
+        }
+    }
+
+    // ---- async -------------------------------------------------------------
+
+    /// Polls a send of the message in `slot` (taken out when it is sent or
+    /// handed back).
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_send(
+        &self,
+        node: Pin<&Node<T>>,
+        slot: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::poll_send(&self.waiters, node, slot, cx);
+        }
+        let msg = slot.take().expect("a pending send holds its message");
+        let msg = match self.try_send(msg) {
+            Ok(()) => {
+                self.waiters.leave(Side::Tx, node);
+                return Poll::Ready(Ok(()));
+            }
+            Err(TrySendError::Disconnected(msg)) => {
+                self.waiters.leave(Side::Tx, node);
+                return Poll::Ready(Err(SendError(msg)));
+            }
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        if !self.register_task(Side::Tx, node, cx) {
+            *slot = Some(msg);
+            return Poll::Pending;
+        }
+        match self.try_send(msg) {
+            Ok(()) => {
+                self.waiters.leave(Side::Tx, node);
+                Poll::Ready(Ok(()))
+            }
+            Err(TrySendError::Disconnected(msg)) => {
+                self.waiters.leave(Side::Tx, node);
+                Poll::Ready(Err(SendError(msg)))
+            }
+            Err(TrySendError::Full(msg)) => {
+                *slot = Some(msg);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Withdraws a pending send: the message back, or `None` if it was sent.
+    #[cfg(feature = "async")]
+    pub(crate) fn cancel_send(&self, node: Pin<&Node<T>>, slot: &mut Option<T>) -> Option<T> {
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::cancel_send(&self.waiters, node, slot);
+        }
+        self.waiters.leave(Side::Tx, node);
+        slot.take()
+    }
+
+    /// Polls a receive. Takes a message only when it returns it.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_recv(
+        &self,
+        node: Pin<&Node<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::poll_recv(&self.waiters, node, cx);
+        }
+        match self.try_recv() {
+            Ok(msg) => {
+                self.waiters.leave(Side::Rx, node);
+                return Poll::Ready(Ok(msg));
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.waiters.leave(Side::Rx, node);
+                return Poll::Ready(Err(RecvError));
+            }
+            Err(TryRecvError::Empty) => {}
+        }
+        if !self.register_task(Side::Rx, node, cx) {
+            return Poll::Pending;
+        }
+        match self.try_recv() {
+            Ok(msg) => {
+                self.waiters.leave(Side::Rx, node);
+                Poll::Ready(Ok(msg))
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.waiters.leave(Side::Rx, node);
+                Poll::Ready(Err(RecvError))
+            }
+            Err(TryRecvError::Empty) => Poll::Pending,
+        }
+    }
+
+    /// A pending receive is dropped: unlink, passing on a wake-up it got.
+    #[cfg(feature = "async")]
+    pub(crate) fn cancel_recv(&self, node: Pin<&Node<T>>) {
+        self.waiters.leave(Side::Rx, node);
+    }
+
+    /// Registers the task's waker (or keeps the one already registered if it
+    /// wakes the same task). Returns whether the caller must re-check the
+    /// queue (true after a new registration; false when the node was
+    /// already waiting with this waker, whose registration still stands).
+    #[cfg(feature = "async")]
+    fn register_task(&self, side: Side, node: Pin<&Node<T>>, cx: &mut Context<'_>) -> bool {
+        if node.is_registered() && self.waiters.lock().will_wake(node, cx.waker()) {
+            return false;
+        }
+        // Clone (user code) with no lock held.
+        let waker = cx.waker().clone();
+        let replaced = self.waiters.lock().register(side, node, Wake::Task(waker));
+        node.set_registered(true);
+        drop(replaced);
+        self.waiters.after_register();
+        true
+    }
+
+    /// Polls the `closed()` future: ready once the channel is disconnected.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_closed(&self, node: Pin<&Node<T>>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut waker = None;
+        loop {
+            let mut locked = self.waiters.lock();
+            if locked.is_disconnected() {
+                let (_, wake) = locked.unregister(Side::Closed, node);
+                drop(locked);
+                node.set_registered(false);
+                drop(wake);
+                return Poll::Ready(());
+            }
+            if locked.will_wake(node, cx.waker()) {
+                return Poll::Pending;
+            }
+            match waker.take() {
+                Some(waker) => {
+                    let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
+                    drop(locked);
+                    node.set_registered(true);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                None => {
+                    drop(locked);
+                    waker = Some(cx.waker().clone());
+                }
+            }
+        }
+    }
+
+    /// A pending `closed()` future is dropped.
+    #[cfg(feature = "async")]
+    pub(crate) fn cancel_closed(&self, node: Pin<&Node<T>>) {
+        if node.is_registered() {
+            node.set_registered(false);
+            let (_, wake) = self.waiters.lock().unregister(Side::Closed, node);
+            drop(wake);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// One round of the bounded wait before parking.
+#[cfg(all(feature = "std", not(loom)))]
+fn backoff(round: u32) {
+    if round < SPINS {
+        for _ in 0..1 << round.min(4) {
+            core::hint::spin_loop();
+        }
+    } else {
+        thread::yield_now();
+    }
+}

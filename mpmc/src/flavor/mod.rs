@@ -1,0 +1,50 @@
+//! The three queue algorithms, one file each; the channel dispatches to one of
+//! them ([`Flavor`]):
+//!
+//! * [`array`]: `bounded(n)` for `n >= 1`, a lock-free ring of `n` slots;
+//! * [`list`]: `unbounded()`, a lock-free linked list of blocks;
+//! * [`zero`]: `bounded(0)`, the rendezvous, done entirely in the waiter lists.
+//!
+//! `array` and `list` never wait and never wake: they answer `Empty`/`Full`
+//! for a slot another thread is in the middle of, and the channel
+//! (`chan.rs`) does the waiting and the notifications around them.
+
+pub(crate) mod array;
+pub(crate) mod list;
+pub(crate) mod zero;
+
+use core::ops::Deref;
+
+/// The queue of one channel.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the flavor lives inside the channel's one allocation; boxing the ring would add one"
+)]
+pub(crate) enum Flavor<T> {
+    Array(array::Array<T>),
+    List(list::List<T>),
+    Zero(zero::Zero),
+}
+
+/// Keeps a hot atomic on its own cache line (two lines on x86-64, where the
+/// adjacent-line prefetcher pairs them), so senders and receivers do not
+/// invalidate each other's counters.
+#[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), repr(align(128)))]
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    repr(align(64))
+)]
+pub(crate) struct CachePadded<T>(T);
+
+impl<T> CachePadded<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl<T> Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
