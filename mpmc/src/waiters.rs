@@ -448,6 +448,10 @@ impl<T> Locked<'_, T> {
                 unsafe { node.with(|n| n.wake.replace(wake)) }
             }
             State::Idle | State::Woken | State::Done => {
+                debug_assert!(
+                    state != State::Done,
+                    "a node holding a hand-off is re-registered"
+                );
                 // SAFETY: the lock is held; the node is pinned (the owner's
                 // `Pin`) and not linked (its state says so), and its owner
                 // unlinks it before it goes away.

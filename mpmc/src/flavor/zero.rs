@@ -219,6 +219,15 @@ pub(crate) fn recv_blocking<T>(
     loop {
         {
             let mut locked = waiters.lock();
+            // A sender may have handed us a message since we last looked
+            // (even after our deadline passed): it is ours, take it.
+            if locked.state(node) == State::Done {
+                let msg = locked
+                    .set_msg(node, None)
+                    .expect("a hand-off fills the node");
+                locked.reset(node);
+                return Ok(msg);
+            }
             if let Some((msg, wake)) = locked.take_from_front_tx() {
                 let (_, own) = locked.unregister(Side::Rx, node);
                 drop(locked);
@@ -269,16 +278,9 @@ pub(crate) fn recv_blocking<T>(
                 }
             }
             if !park_until(deadline) {
-                // Back to the top: it takes a message if one is offered now,
-                // and otherwise unregisters (passing on a wake-up) and times out.
-                let mut locked = waiters.lock();
-                if locked.state(node) == State::Done {
-                    let msg = locked
-                        .set_msg(node, None)
-                        .expect("a hand-off fills the node");
-                    locked.reset(node);
-                    return Ok(msg);
-                }
+                // Back to the top: it takes a message handed to us or
+                // offered now, and otherwise unregisters (passing on a
+                // wake-up) and times out.
                 break;
             }
         }
