@@ -95,8 +95,6 @@ async fn no_futures<R>() -> R {
 #[derive(Debug)]
 pub struct Ours;
 
-// TEMPORARY: until mpmc lands.
-#[cfg(any())]
 impl Queue for Ours {
     const NAME: &'static str = "ours";
     const ASYNC: bool = true;
@@ -556,8 +554,8 @@ macro_rules! with_queue {
     ($name:expr, $q:ident => $body:expr) => {{
         use $crate::queues::*;
         match $name {
-            "ours" if false => {
-                type $q = Crossbeam;
+            "ours" => {
+                type $q = Ours;
                 Some($body)
             }
             "crossbeam" => {

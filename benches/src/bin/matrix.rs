@@ -573,8 +573,6 @@ trait Mailbox: 'static {
 /// `mpmc` mailbox, `oneshot` replies.
 struct OursMailbox;
 
-// TEMPORARY: until mpmc lands.
-#[cfg(any())]
 impl Mailbox for OursMailbox {
     type Tx = mpmc::Sender<Call>;
     type Rx = mpmc::Receiver<Call>;
@@ -771,7 +769,7 @@ fn run_one(case: &Case, peer: &str, n: u64) -> Option<Outcome> {
             })
         }
         Case::RoundTrip(dir) => match peer {
-            "ours" => ours_round_trip(dir, n),
+            "ours" => Some(run_round_trip::<OursMailbox>(dir, n)),
             "tokio" => Some(run_round_trip::<TokioMailbox>(dir, n)),
             "flume" => Some(run_round_trip::<FlumeMailbox>(dir, n)),
             _ => None,
@@ -779,22 +777,13 @@ fn run_one(case: &Case, peer: &str, n: u64) -> Option<Outcome> {
     }
 }
 
-// TEMPORARY: until mpmc lands.
-fn ours_round_trip(_dir: Dir, _n: u64) -> Option<Outcome> {
-    let _ = OursMailbox;
-    None
-}
-
 /// Whether `peer` supports `case` (asked by the parent, in process).
 fn supports(case: &Case, peer: &str) -> bool {
     match case {
         Case::Matrix { .. } => with_queue!(peer, Q => supported::<Q>(case)).unwrap_or(false),
-        Case::RoundTrip(_) => ROUND_TRIP_PEERS.contains(&peer) && (peer != "ours" || OURS_READY),
+        Case::RoundTrip(_) => ROUND_TRIP_PEERS.contains(&peer),
     }
 }
-
-// TEMPORARY: until mpmc lands.
-const OURS_READY: bool = false;
 
 /// Exit codes of a child run.
 const EXIT_LOST: u8 = 3;

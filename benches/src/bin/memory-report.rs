@@ -385,8 +385,7 @@ fn check(ours: &Row) -> Vec<String> {
 /// The queue channels' rows: ours only with `--check`, else every channel.
 fn queue_rows(only_ours: bool) -> Vec<queues::QueueRow> {
     use oneshot_benches::queues as q;
-    // TEMPORARY: until mpmc lands, ours is not measured.
-    let mut rows: Vec<queues::QueueRow> = Vec::new();
+    let mut rows = vec![queues::row::<q::Ours>()];
     if !only_ours {
         rows.push(queues::row::<q::Crossbeam>());
         rows.push(queues::row::<q::Flume>());
