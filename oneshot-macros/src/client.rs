@@ -170,11 +170,11 @@ impl Context<'_> {
     /// The expression that builds the command for `command`'s client
     /// methods: with the reply sender in `sender` if it has a reply.
     fn build(&self, command: &Command<'_>) -> TokenStream {
+        // No generic arguments on the path: a variant's path cannot take
+        // lifetimes, and the mailbox's type fixes them.
         let ident = self.enum_ident();
-        let (_, ty_generics, _) = self.item.original.generics.split_for_impl();
-        let turbofish = ty_generics.as_turbofish();
         let variant = command.ident;
-        let path = quote!(#ident #turbofish :: #variant);
+        let path = quote!(#ident :: #variant);
         if command.reply.is_some() {
             return expand::constructor_parts(command.fields, &path, self.names).1;
         }

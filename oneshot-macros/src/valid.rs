@@ -226,7 +226,11 @@ fn check_enum(item: &Enum<'_>, errors: &mut Errors) {
                 span,
                 format!(
                     "this variant's constructor would be named `{name}`, a name already taken by {}; rename it: `#[reply(T, constructor = other_name)]`",
-                    if earlier.is_some() { "another constructor or the reply method" } else { "a generated method" }
+                    if earlier.is_some() {
+                        "another constructor or the reply method".to_owned()
+                    } else {
+                        format!("the generated method `{}::{name}`", item.original.ident)
+                    }
                 ),
             );
             if let Some(earlier) = earlier {

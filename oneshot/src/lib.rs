@@ -137,6 +137,14 @@ pub use oneshot_macros::oneshot_reply;
 
 /// The `mpmc` crate, the mailbox of `#[oneshot_reply(client)]` actors, so
 /// that users of the generated clients need no dependency of their own.
+///
+/// # Examples
+///
+/// ```
+/// let (sender, receiver) = oneshot::mpmc::bounded::<u8>(1);
+/// sender.try_send(7).unwrap();
+/// assert_eq!(receiver.try_recv(), Ok(7));
+/// ```
 #[cfg(feature = "client")]
 pub use mpmc;
 
