@@ -185,9 +185,10 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
         state & state::RX_WAKER == 0,
         "freed with a waker claim open"
     );
-    if state & (state::MESSAGE | state::TX_WAKER) == 0 {
-        // Neither a message nor a `closed()` waker was ever written: the
-        // slot is empty whatever the other bits say.
+    let message_to_drop = core::mem::needs_drop::<T>() && state::has_message(state);
+    if !message_to_drop && !state::slot_has_tx_waker(state) {
+        // Nothing in the slot needs dropping (a message without drop glue
+        // is left where it is).
         // SAFETY: per the contract, we are the last user.
         unsafe { deallocate(channel) };
         return;
@@ -196,12 +197,14 @@ pub(crate) unsafe fn free<T>(channel: NonNull<Channel<T>>, state: usize) {
     unsafe { free_with_leftovers(channel, state) }
 }
 
-/// [`free`] when the slot may still hold something.
+/// [`free`] when the slot holds something to drop. Out of line, so that
+/// the common paths that free an empty channel stay small.
 ///
 /// # Safety
 ///
 /// As for [`free`].
-#[inline(always)]
+#[cold]
+#[inline(never)]
 unsafe fn free_with_leftovers<T>(channel: NonNull<Channel<T>>, state: usize) {
     let mut message = None;
     let mut waker = None;
@@ -229,6 +232,18 @@ unsafe fn free_with_leftovers<T>(channel: NonNull<Channel<T>>, state: usize) {
     // User code, after the last access to the channel.
     drop(waker);
     drop(message);
+}
+
+/// [`free`] for a caller that knows the slot holds nothing to drop.
+///
+/// # Safety
+///
+/// As for [`free`], and the final state has no `closed()` waker in the slot
+/// and no message with drop glue.
+#[inline(always)]
+pub(crate) unsafe fn free_empty<T>(channel: NonNull<Channel<T>>) {
+    // SAFETY: per the contract.
+    unsafe { deallocate(channel) };
 }
 
 /// Returns the allocation.

@@ -29,7 +29,7 @@ use crate::errors::TryRecvError;
 #[cfg(feature = "std")]
 use crate::errors::{RecvError, RecvTimeoutError};
 use crate::loom::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use crate::state::{self, RX_CLAIM, RX_CLOSED, RX_DONE, RX_GONE, RX_WAKER, TX_DONE};
+use crate::state::{self, RX_CLAIM, RX_CLOSED, RX_DONE, RX_GONE, RX_WAKER, TX_DONE, TX_WAKER};
 
 /// The receiving end of a oneshot channel, made by [`channel`](crate::channel).
 ///
@@ -182,25 +182,71 @@ impl<T> Receiver<T> {
     /// waker for this task or thread was stored (one that `will_wake`
     /// `waker`, the clone this call stored, or the same thread's waker stored
     /// by a nested blocking receive) and no user code has run since, so the
-    /// caller may park or return `Pending`. The user code it
-    /// must run (cloning `waker`, dropping the waker it replaces or a clone
-    /// it did not need) runs between steps, and after it the state is read
-    /// again (see the rule in `state.rs`): a replaced waker's `Drop` may
-    /// re-enter this receiver and receive, register or withdraw.
+    /// caller may park or return `Pending`.
     #[cfg(any(feature = "std", feature = "async"))]
+    #[inline]
     fn register(&self, waker: &Waker) -> Option<Finished<T>> {
         let shared = self.shared();
-        // A clone of `waker`, made before the step that stores it.
-        let mut spare: Option<Waker> = None;
+        // A step that only reads: done, or the same waker already stored.
+        // ORDERING: Acquire pairs with the sender's Release RMW in
+        // `Sender::send`/`Sender::drop`, so a message it published is
+        // visible to `finish`.
+        let state = shared.state.load(Acquire);
+        if let Some(finished) = self.finish(state) {
+            return Some(finished);
+        }
+        // SAFETY: RX_WAKER without TX_DONE (`finish` found none): the cell
+        // holds our waker. A sender that just made its final RMW may be
+        // copying it out; both sides only read. `will_wake` compares
+        // pointers and runs no user code.
+        if state & RX_WAKER != 0 && unsafe { shared.rx_waker_will_wake(waker) } {
+            return None;
+        }
+        // A clone must be stored: user code, so made before the next step.
+        let new = waker.clone();
+        // The next step, for the common case (nothing stored, nothing
+        // happened since): store the clone.
+        // ORDERING: Acquire, as above.
+        let state = shared.state.load(Acquire);
+        if state & (TX_DONE | RX_CLOSED | RX_DONE | RX_WAKER) == 0 {
+            // SAFETY: RX_WAKER is clear and the sender has not finished, so
+            // the cell is empty and ours.
+            unsafe { shared.write_rx_waker(new) };
+            // ORDERING: as in `store_waker`'s CAS that stores the waker.
+            match shared
+                .state
+                .compare_exchange(state, state | RX_WAKER, Release, Acquire)
+            {
+                Ok(_) => return None,
+                // SAFETY: the CAS failed, so the sender never saw this
+                // waker: it is ours alone.
+                Err(_) => return self.store_waker(unsafe { shared.take_rx_waker() }, waker),
+            }
+        }
+        self.store_waker(new, waker)
+    }
+
+    /// The storing part of [`register`](Receiver::register): stores `new`
+    /// (a clone of `waker`, made before this call), replacing a stored
+    /// waker, unless the receive completes first.
+    ///
+    /// The user code it must still run (dropping the waker it replaced, or
+    /// `new` if it is not needed) runs between steps, and after it the state
+    /// is read again (see the rule in `state.rs`): a replaced waker's `Drop`
+    /// may re-enter this receiver and receive, register or withdraw.
+    #[cfg(any(feature = "std", feature = "async"))]
+    #[inline(never)]
+    fn store_waker(&self, new: Waker, waker: &Waker) -> Option<Finished<T>> {
+        let shared = self.shared();
+        // The clone to store, while it is not stored.
+        let mut spare = Some(new);
         // The waker this call replaced, to drop after the step.
         let mut replaced: Option<Waker> = None;
-        // Whether an earlier step of this call stored a clone of `waker`.
+        // Whether an earlier step of this call stored its clone.
         let mut stored = false;
         loop {
             // One step, from this load to the CAS that ends it: no user code.
-            // ORDERING: Acquire pairs with the sender's Release RMW in
-            // `Sender::send`/`Sender::drop`, so a message it published is
-            // visible to `finish`.
+            // ORDERING: Acquire, as in `register`.
             let mut state = shared.state.load(Acquire);
             let clone_needed = loop {
                 if let Some(finished) = self.finish(state) {
@@ -216,10 +262,7 @@ impl<T> Receiver<T> {
                     // nested receive put its own there: only the blocking
                     // receives can re-enter (`poll` takes `&mut self`), and
                     // they store the waker of this same thread.
-                    // SAFETY: RX_WAKER without TX_DONE: the cell holds our
-                    // waker. A sender that just made its final RMW may be
-                    // copying it out; both sides only read. `will_wake` only
-                    // compares pointers (no user code).
+                    // SAFETY: as in `register`.
                     if stored || unsafe { shared.rx_waker_will_wake(waker) } {
                         if spare.is_some() {
                             // Drop the unneeded clone, then look again.
@@ -768,9 +811,15 @@ impl<T> Drop for Receiver<T> {
         // release of its claim), so its writes, the message included,
         // happen-before we drop and free.
         let state = self.shared().state.load(Acquire);
-        if state::sender_left(state) {
-            // SAFETY: the sender is gone for good; we are last.
-            unsafe { channel::free(self.channel, state) };
+        // `sender_left` without a `closed()` waker in the slot, as one test:
+        // TX_DONE set, neither RX_WAKER (the sender's claim) nor TX_WAKER.
+        let sender_left_empty = state & (RX_WAKER | TX_WAKER) == 0 && state & TX_DONE != 0;
+        let message_to_drop = core::mem::needs_drop::<T>() && state::has_message(state);
+        if sender_left_empty && !message_to_drop {
+            // SAFETY: the sender is gone for good, so we are last, and the
+            // slot holds nothing to drop: no `closed()` waker, and no message
+            // with drop glue.
+            unsafe { channel::free_empty(self.channel) };
             return;
         }
         self.leave(state);

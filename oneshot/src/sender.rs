@@ -216,16 +216,38 @@ impl<T> Sender<T> {
     #[cfg(feature = "async")]
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let shared = self.shared();
-        let waker = cx.waker();
-        // As in `Receiver::register`: the clone is made before the step that
-        // stores it, and a replaced waker is dropped after the step that
-        // stored the new one, followed by a fresh look at the state.
-        let mut spare: Option<Waker> = None;
+        // A step that only reads: closed, or the same waker already stored.
+        // ORDERING: Relaxed. We only decide on bits: RX_CLOSED (no data
+        // follows from it) and our own TX_WAKER.
+        let state = shared.state.load(Relaxed);
+        if state & RX_CLOSED != 0 {
+            return Poll::Ready(());
+        }
+        // SAFETY: TX_WAKER is set and RX_CLOSED was clear: the slot holds our
+        // waker; a receiver claiming it concurrently only reads it, as we
+        // do. `will_wake` compares pointers and runs no user code.
+        if state & TX_WAKER != 0 && unsafe { shared.tx_waker_will_wake(cx.waker()) } {
+            return Poll::Pending;
+        }
+        // A clone must be stored: user code, so made before the next step.
+        self.store_closed_waker(cx.waker().clone(), cx.waker())
+    }
+
+    /// The storing part of [`poll_closed`](Sender::poll_closed), built like
+    /// `Receiver::register`'s: stores `new` (a clone of `waker`), replacing
+    /// a stored waker, and drops the replaced waker (or `new`, if it is not
+    /// needed) between steps, reading the state again after it.
+    #[cfg(feature = "async")]
+    #[inline(never)]
+    fn store_closed_waker(&mut self, new: Waker, waker: &Waker) -> Poll<()> {
+        let shared = self.shared();
+        let mut spare = Some(new);
         let mut replaced: Option<Waker> = None;
+        // Only we set TX_WAKER, and `&mut self` rules out a nested call: once
+        // this call stored its clone, a set TX_WAKER means it is still there.
         let mut stored = false;
         loop {
-            // ORDERING: Relaxed. We only decide on bits: RX_CLOSED (no data
-            // follows from it) and our own TX_WAKER.
+            // ORDERING: Relaxed, as in `poll_closed`.
             let mut state = shared.state.load(Relaxed);
             let clone_needed = loop {
                 if state & RX_CLOSED != 0 {
@@ -234,18 +256,12 @@ impl<T> Sender<T> {
                     return Poll::Ready(());
                 }
                 if state & TX_WAKER != 0 {
-                    // The stored waker will do if this call stored it (only
-                    // we set TX_WAKER, and `&mut self` rules out a nested
-                    // call), or if it `will_wake` the new one.
-                    // SAFETY: TX_WAKER is set and RX_CLOSED was clear: the
-                    // slot holds our waker; a receiver claiming it
-                    // concurrently only reads it, as we do. `will_wake`
-                    // only compares pointers (no user code).
+                    // SAFETY: as in `poll_closed`.
                     if stored || unsafe { shared.tx_waker_will_wake(waker) } {
-                        if spare.is_none() {
-                            return Poll::Pending;
+                        if spare.is_some() {
+                            break false;
                         }
-                        break false;
+                        return Poll::Pending;
                     }
                     if spare.is_none() {
                         break true;
@@ -509,11 +525,11 @@ impl<T> Drop for Sender<T> {
         let shared = self.shared();
         // ORDERING: Acquire pairs with the receiver's Release CAS/RMW that
         // set RX_GONE, so its last uses of the allocation happen-before we
-        // free it without an RMW of our own.
+        // free it without an RMW of our own (in `drop_after_receiver`).
         let state = shared.state.load(Acquire);
-        if state::receiver_left(state) {
-            // SAFETY: the receiver is gone for good; we are last.
-            unsafe { channel::free(ptr, state | TX_DROPPED) };
+        if state & RX_GONE != 0 {
+            // SAFETY: we are dropping, `state` is our Acquire load.
+            unsafe { drop_after_receiver(ptr, state) };
             return;
         }
         // ORDERING: AcqRel. Release hands the allocation (and any waker of
@@ -521,22 +537,59 @@ impl<T> Drop for Sender<T> {
         // Acquire load sees TX_DROPPED. Acquire: we may read the receiver's
         // waker (RX_WAKER, published by its Release CAS in `register`) or
         // free after its Release CAS set RX_GONE.
-        // Results: RX_GONE without RX_CLAIM -> we free; RX_GONE with
-        // RX_CLAIM -> the receiver frees when it releases; RX_WAKER -> we
-        // claimed its waker; else the receiver frees later. `fetch_add`:
-        // TX_DROPPED is clear, and it is wait-free where `fetch_or` is not.
+        // Results: RX_GONE or RX_WAKER -> `dropped_slow`; else the receiver
+        // frees later. `fetch_add`: TX_DROPPED is clear, and it is
+        // wait-free where `fetch_or` is not.
         let prev = shared.state.fetch_add(TX_DROPPED, AcqRel);
-        if prev & RX_GONE != 0 {
-            if prev & RX_CLAIM == 0 {
-                // SAFETY: the receiver is gone and holds no claim.
-                unsafe { channel::free(ptr, prev | TX_DROPPED) };
-            }
-            return;
+        if prev & (RX_GONE | RX_WAKER) != 0 {
+            // SAFETY: `prev` is our final RMW's result.
+            unsafe { dropped_slow(ptr, prev) };
         }
-        if prev & RX_WAKER != 0 {
-            // SAFETY: our final RMW found RX_WAKER set.
-            unsafe { wake_receiver(ptr) };
+    }
+}
+
+/// The sender's drop when its load found the receiver dropped: free at once,
+/// unless the receiver is still in its claim on our `closed()` waker.
+///
+/// # Safety
+///
+/// Called by the dropping sender with `state`, its Acquire load, having
+/// RX_GONE set. Nothing may touch the allocation after this call.
+#[cold]
+#[inline(never)]
+unsafe fn drop_after_receiver<T>(ptr: NonNull<Channel<T>>, state: usize) {
+    if state::receiver_left(state) {
+        // SAFETY: the receiver is gone for good; we are last.
+        unsafe { channel::free(ptr, state | TX_DROPPED) };
+        return;
+    }
+    // SAFETY: the receiver holds a claim, which keeps the allocation alive.
+    let shared = unsafe { ptr.as_ref() };
+    // ORDERING: AcqRel, as in `Sender::drop`. The result has RX_GONE set.
+    let prev = shared.state.fetch_add(TX_DROPPED, AcqRel);
+    // SAFETY: `prev` is our final RMW's result.
+    unsafe { dropped_slow(ptr, prev) };
+}
+
+/// The end of the sender's drop when its final RMW found RX_GONE or
+/// RX_WAKER: RX_GONE without RX_CLAIM -> we free; RX_GONE with RX_CLAIM ->
+/// the receiver frees when it releases; RX_WAKER -> we claimed its waker.
+///
+/// # Safety
+///
+/// `prev` is the result of the dropping sender's final RMW. Nothing may
+/// touch the allocation after this call.
+#[cold]
+#[inline(never)]
+unsafe fn dropped_slow<T>(ptr: NonNull<Channel<T>>, prev: usize) {
+    if prev & RX_GONE != 0 {
+        if prev & RX_CLAIM == 0 {
+            // SAFETY: the receiver is gone and holds no claim.
+            unsafe { channel::free(ptr, prev | TX_DROPPED) };
         }
+    } else if prev & RX_WAKER != 0 {
+        // SAFETY: our final RMW found RX_WAKER set.
+        unsafe { wake_receiver(ptr) };
     }
 }
 
