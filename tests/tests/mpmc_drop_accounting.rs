@@ -24,10 +24,10 @@ fn channel<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
 
 const fn count(native: usize) -> usize {
     if cfg!(miri) {
-        if native < 40 {
+        if native < 12 {
             native
         } else {
-            40
+            12
         }
     } else {
         native
