@@ -42,7 +42,10 @@ use crate::state::{self, RX_CLAIM, RX_CLOSED, RX_DONE, RX_GONE, RX_WAKER, TX_DON
 ///
 /// Dropping the receiver drops a message that was sent but not received,
 /// exactly once, and makes any later [`send`](crate::Sender::send) fail
-/// with the message handed back.
+/// with the message handed back. (The one exception to who drops it: when
+/// the receiver is dropped while `send` is still waking it, `send` is the
+/// last end and drops the message, so a panicking `T::drop` unwinds out of
+/// `send`, not out of the receiver's drop.)
 ///
 /// `Receiver` is `Send` when `T: Send`, but not `Sync`: the `&self` receive
 /// methods must not race with each other. It is not `Clone`.
@@ -805,6 +808,12 @@ impl<T> futures_core::future::FusedFuture for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     /// Drops an unreceived message, and makes later sends fail.
+    ///
+    /// When the sender is gone, this frees the channel and then drops the
+    /// message, so a panicking `T::drop` (or a waker's `Drop`) unwinds out of
+    /// it with nothing leaked. When the sender is still inside `send`,
+    /// waking this receiver, the sender frees the channel and drops the
+    /// message instead, at the end of `send`.
     #[inline]
     fn drop(&mut self) {
         // ORDERING: Acquire pairs with the sender's Release final RMW (and

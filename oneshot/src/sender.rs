@@ -92,6 +92,19 @@ impl<T> Sender<T> {
     /// If the receiver was dropped or [closed](crate::Receiver::close) first,
     /// the message was not delivered and comes back in the [`SendError`].
     ///
+    /// # Panics
+    ///
+    /// Not by itself, but it may run user code, always after its final RMW
+    /// (the message is then delivered, or refused), and a panic there
+    /// unwinds out of `send`:
+    ///
+    /// * the drop of the [`poll_closed`](Sender::poll_closed) waker it
+    ///   withdraws, and the waiting receiver's `wake`;
+    /// * `T::drop` of the message itself, when the receiver is dropped
+    ///   while `send` is waking it: `send` is then the last end, so it frees
+    ///   the channel and drops the unreceived message (after deallocating).
+    ///   Without the panic it would have returned `Ok`.
+    ///
     /// # Examples
     ///
     /// Sending to a receiver that is still there:

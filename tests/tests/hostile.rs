@@ -892,7 +892,7 @@ fn reentrant_waker_drop_in_blocking_recv_round() {
 /// seeds stage (`-Zmiri-many-seeds=0..8`) with a few rounds per seed.
 #[test]
 fn miri_reentrant_waker_drop_in_blocking_recv() {
-    let rounds = if cfg!(miri) { 12 } else { 200 };
+    let rounds = if cfg!(miri) { 12 } else { 20 };
     for _ in 0..rounds {
         reentrant_waker_drop_in_blocking_recv_round();
     }
