@@ -345,6 +345,35 @@ mod tests {
     }
 
     #[test]
+    fn client_flag_and_names() {
+        let args = parse_args(quote!(u64, client), "oneshot_reply").unwrap();
+        assert!(args.reply.is_some());
+        assert!(args.client.unwrap().value.is_none());
+        let args = parse_args(
+            quote!(
+                client = Api,
+                mailbox = Inbox,
+                handler = H,
+                async_handler = A
+            ),
+            "oneshot_reply",
+        )
+        .unwrap();
+        assert_eq!(args.client.unwrap().value.unwrap(), "Api");
+        assert_eq!(args.mailbox.unwrap().value, "Inbox");
+        assert_eq!(args.handler.unwrap().value, "H");
+        assert_eq!(args.async_handler.unwrap().value, "A");
+        assert!(parse_args(quote!(client), "oneshot_reply")
+            .unwrap()
+            .reply
+            .is_none());
+        assert!(err(quote!(client, client)).contains("duplicate option `client`"));
+        assert!(err(quote!(client = A, client)).contains("duplicate option `client`"));
+        assert!(err(quote!(u64, mailbox)).contains("`mailbox` needs a value"));
+        assert!(err(quote!(client, u64)).contains("the reply type goes first"));
+    }
+
+    #[test]
     fn errors_say_what_is_wrong() {
         assert!(err(quote!(42)).contains("expected the reply type, found the literal `42`"));
         assert!(err(quote!("u64")).contains("without quotes"));

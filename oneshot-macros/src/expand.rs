@@ -936,6 +936,102 @@ mod tests {
     }
 
     #[test]
+    fn client_items() {
+        let out = ok(
+            quote!(client),
+            quote!(
+                pub enum Command {
+                    #[reply(Option<u64>)]
+                    Get {
+                        key: String,
+                    },
+                    #[reply(())]
+                    Set(String, u64),
+                    Shutdown,
+                }
+            ),
+        );
+        for needle in [
+            quote!(pub struct CommandClient),
+            quote!(pub struct CommandMailbox),
+            quote!(pub trait CommandHandler),
+            quote!(pub trait CommandAsyncHandler),
+            quote!(
+                fn get(&mut self, key: String) -> Option<u64>;
+            ),
+            quote!(
+                fn set(&mut self, _0: String, _1: u64);
+            ),
+            quote!(pub async fn get(&self, key: String)),
+            quote!(pub fn get_blocking(&self, key: String)),
+            quote!(pub fn try_set(&self, _0: String, _1: u64)),
+            quote!(pub fn shutdown_timeout(&self, timeout: ::oneshot::__private::Duration)),
+            quote!(pub fn dispatch(self, handler: &mut (impl CommandHandler + ?Sized))),
+            quote!(::oneshot::__private::mpmc::Sender<Command>),
+        ] {
+            assert!(has(&out, needle.clone()), "missing {needle}");
+        }
+        // Spelt as text: rustfmt would drop the comma from a `quote!`.
+        assert!(text_of(&out).contains("fn shutdown (& mut self ,) ;"));
+    }
+
+    #[test]
+    fn client_collisions_name_both() {
+        let errors = err(
+            quote!(client),
+            quote!(
+                enum E {
+                    #[reply(u8)]
+                    Get,
+                    #[reply(u8)]
+                    TryGet,
+                    Bounded,
+                }
+            ),
+        );
+        assert!(
+            errors.iter().any(|e| e
+                .contains("`EClient::try_get` generated for the variant `TryGet`")
+                && e.contains("generated for the variant `Get`")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("the client's constructor `bounded`")),
+            "{errors:?}"
+        );
+        let errors = err(
+            quote!(client = E),
+            quote!(
+                enum E {
+                    A,
+                }
+            ),
+        );
+        assert!(errors[0].contains("like the enum itself"), "{errors:?}");
+        let errors = err(
+            quote!(handler = H),
+            quote!(
+                enum E {
+                    A,
+                }
+            ),
+        );
+        assert!(
+            errors[0].contains("opt in to the client first"),
+            "{errors:?}"
+        );
+        let errors = err(
+            quote!(u8, client),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(errors[0].contains("from an enum of commands"), "{errors:?}");
+    }
+
+    #[test]
     fn every_error_is_reported() {
         let errors = err(
             quote!(_, field = x),

@@ -123,6 +123,67 @@ use proc_macro::TokenStream;
 /// With one type for every variant, `#[oneshot_reply(T)]` on the enum, the
 /// enum gets `reply` and implements `oneshot::Request` like a struct.
 ///
+/// # Actors: `client`
+///
+/// `#[oneshot_reply(client)]` on an enum (or `#[oneshot_reply(T, client)]`)
+/// also generates, with the `client` feature of `oneshot` (on by default):
+///
+/// * `{Enum}Client`, over an `oneshot::mpmc::Sender<Enum>`: `bounded(cap)`
+///   and `unbounded()` (each returning the client and its mailbox), raw
+///   sends (`send().await`, `send_blocking`, `send_timeout`, `try_send`), and
+///   per variant `v().await`, `v_blocking`, `v_timeout(.., Duration)` and
+///   `try_v`, with the variant's fields as parameters and `v` its
+///   constructor's name. They return `Result<Reply, oneshot::CallError>`
+///   (`Result<(), _>` for a variant without a reply, done once the mailbox
+///   took it); `try_v` never waits and hands the request back in a
+///   `oneshot::TryCallError`. `Clone`, `Debug`, `From`/`AsRef` the sender.
+/// * `{Enum}Mailbox`, over the `mpmc::Receiver<Enum>` (which it derefs to):
+///   `serve_blocking(handler)` on a thread, `serve(handler).await` in a
+///   task, each returning the handler once every client is gone.
+/// * `{Enum}Handler` and `{Enum}AsyncHandler`: one method per variant,
+///   returning its reply (a future of it for the async one), and
+///   `Enum::dispatch` / `dispatch_async` to run one command.
+///
+/// Rename them with `client = Name`, `mailbox = Name`, `handler = Name` and
+/// `async_handler = Name`. A generated name that collides with another is
+/// a compile error naming both.
+///
+/// ```
+/// use oneshot::{oneshot_reply, CallError};
+///
+/// #[oneshot_reply(client)]
+/// pub enum Counter {
+///     #[reply(u64)]
+///     Add { by: u64 },
+///     Reset,
+/// }
+///
+/// #[derive(Default)]
+/// struct Count(u64);
+///
+/// impl CounterHandler for Count {
+///     fn add(&mut self, by: u64) -> u64 {
+///         self.0 += by;
+///         self.0
+///     }
+///     fn reset(&mut self) {
+///         self.0 = 0;
+///     }
+/// }
+///
+/// let (counter, mailbox) = CounterClient::bounded(16);
+/// let actor = std::thread::spawn(move || mailbox.serve_blocking(Count::default()));
+/// assert_eq!(counter.add_blocking(2), Ok(2));
+/// counter.reset_blocking().unwrap();
+/// assert_eq!(counter.add_blocking(3), Ok(3));
+/// drop(counter); // every client gone: the actor returns its state
+/// assert_eq!(actor.join().unwrap().0, 3);
+///
+/// let (counter, mailbox) = CounterClient::unbounded();
+/// drop(mailbox);
+/// assert_eq!(counter.add_blocking(1), Err(CallError::Disconnected));
+/// ```
+///
 /// # Errors
 ///
 /// Every misuse is a compile error on the offending tokens that shows the
