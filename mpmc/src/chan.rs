@@ -21,6 +21,7 @@
 //! side's list, which wakes its first waiter. A woken waiter tries again; one
 //! that leaves without using its wake-up passes it on.
 
+use core::alloc::Layout;
 use core::pin::Pin;
 use core::ptr::NonNull;
 #[cfg(feature = "async")]
@@ -28,21 +29,24 @@ use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
 
+use crate::barrier::Barriers;
 #[cfg(feature = "async")]
 use crate::errors::{RecvError, SendError};
 #[cfg(feature = "std")]
 use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
-use crate::flavor::array::Array;
+use crate::flavor::array::{Array, Outcome};
 use crate::flavor::list::List;
 use crate::flavor::zero::{self, Zero};
 use crate::flavor::Flavor;
 #[cfg(feature = "std")]
 use crate::loom::thread;
-use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering};
+#[cfg(any(feature = "std", feature = "async"))]
+use crate::waiters::State;
 #[cfg(feature = "async")]
 use crate::waiters::Wake;
-use crate::waiters::{Node, Side, State, Waiters};
+use crate::waiters::{Node, Side, Waiters};
 
 /// The marker field of both handles: invariant in `T` (a
 /// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
@@ -69,28 +73,87 @@ const SPINS: u32 = 8;
 const YIELDS: u32 = 8;
 
 impl<T> Chan<T> {
+    /// A `bounded(cap)` channel. For `cap >= 1` the ring's slots share the
+    /// channel's allocation: one allocation in all, the only one it makes.
     pub(crate) fn new_bounded(cap: usize) -> NonNull<Self> {
-        let flavor = if cap == 0 {
-            Flavor::Zero(Zero::new())
-        } else {
-            Flavor::Array(Array::new(cap))
-        };
-        Self::allocate(flavor)
+        if cap == 0 {
+            return Self::allocate(0, |_| Flavor::Zero(Zero::new()));
+        }
+        Self::allocate(cap, |slots| {
+            let slots = slots.expect("a ring has slots");
+            // SAFETY: `allocate` passes memory laid out by `layout(cap)` for
+            // the slots, owned by this channel until `free`.
+            Flavor::Array(unsafe { Array::new(cap, Barriers::new(), slots) })
+        })
     }
 
     pub(crate) fn new_unbounded() -> NonNull<Self> {
-        Self::allocate(Flavor::List(List::new()))
+        Self::allocate(0, |_| Flavor::List(List::new()))
     }
 
-    fn allocate(flavor: Flavor<T>) -> NonNull<Self> {
-        let chan = alloc::boxed::Box::new(Self {
-            senders: AtomicUsize::new(1),
-            receivers: AtomicUsize::new(1),
-            destroy: AtomicBool::new(false),
-            flavor,
-            waiters: Waiters::new(),
-        });
-        NonNull::from(alloc::boxed::Box::leak(chan))
+    /// The channel's allocation: the channel, then `ring_cap` ring slots
+    /// (none when 0). Returns the layout and the slots' offset.
+    fn layout(ring_cap: usize) -> (Layout, usize) {
+        if ring_cap == 0 {
+            (Layout::new::<Self>(), 0)
+        } else {
+            Layout::new::<Self>()
+                .extend(Array::<T>::slots_layout(ring_cap))
+                .expect("channel capacity too large")
+        }
+    }
+
+    fn allocate(
+        ring_cap: usize,
+        flavor: impl FnOnce(Option<NonNull<u8>>) -> Flavor<T>,
+    ) -> NonNull<Self> {
+        let (layout, offset) = Self::layout(ring_cap);
+        // SAFETY: the layout is never zero-sized (the channel has counters).
+        let base = unsafe { alloc::alloc::alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            alloc::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `offset` is within the allocation (from `Layout::extend`).
+        let slots = (ring_cap != 0).then(|| unsafe { base.add(offset) });
+        let this = base.cast::<Self>();
+        // SAFETY: `base` is valid for a `Self` (the layout starts with one).
+        unsafe {
+            this.as_ptr().write(Self {
+                senders: AtomicUsize::new(1),
+                receivers: AtomicUsize::new(1),
+                destroy: AtomicBool::new(false),
+                flavor: flavor(slots),
+                waiters: Waiters::new(),
+            });
+        }
+        // SAFETY: just initialised, and not shared yet.
+        let chan = unsafe { &mut *this.as_ptr() };
+        if let Flavor::Array(array) = &chan.flavor {
+            let (rx, tx) = array.wait_words();
+            // SAFETY: the words live in the same allocation as the waiter
+            // lists, which never moves and is freed as a whole.
+            unsafe { chan.waiters.bind_flag_words(rx, tx) };
+        }
+        this
+    }
+
+    /// Drops the channel and frees its allocation.
+    ///
+    /// # Safety
+    ///
+    /// `this` came from `allocate` and nobody uses it afterwards.
+    unsafe fn free(this: NonNull<Self>) {
+        // SAFETY: live until the drop below.
+        let ring_cap = match unsafe { &this.as_ref().flavor } {
+            Flavor::Array(array) => array.capacity(),
+            Flavor::List(_) | Flavor::Zero(_) => 0,
+        };
+        let (layout, _) = Self::layout(ring_cap);
+        // SAFETY: per the contract; the layout is the one `allocate` used.
+        unsafe {
+            this.as_ptr().drop_in_place();
+            alloc::alloc::dealloc(this.as_ptr().cast(), layout);
+        }
     }
 
     // ---- handle counts ---------------------------------------------------
@@ -152,6 +215,11 @@ impl<T> Chan<T> {
             }
             let finish = Finish(this);
             chan.disconnect();
+            // The drain's side of the "late publish" race: a send that
+            // claimed before the disconnection may publish while we drain;
+            // either we see its message, or it sees MARK and `receivers ==
+            // 0` after its own barrier and drains it itself (`try_send`).
+            chan.drain_barrier();
             chan.discard_all();
             drop(finish);
         }
@@ -171,8 +239,8 @@ impl<T> Chan<T> {
         // (Release).
         if chan.destroy.swap(true, Ordering::AcqRel) {
             // SAFETY: both sides are done (each swapped once), so nobody else
-            // can reach the allocation; it came from `Box::leak`.
-            drop(unsafe { alloc::boxed::Box::from_raw(this.as_ptr()) });
+            // can reach the allocation.
+            unsafe { Self::free(this) };
         }
     }
 
@@ -226,11 +294,22 @@ impl<T> Chan<T> {
         }
     }
 
+    /// The barrier between the last receiver's disconnection and its drain.
+    fn drain_barrier(&self) {
+        match &self.flavor {
+            Flavor::Array(array) => array.heavy_barrier(),
+            // ORDERING: pairs with the SeqCst fence in `has_waiters` that
+            // follows every unbounded publish.
+            Flavor::List(_) => fence(Ordering::SeqCst),
+            Flavor::Zero(_) => {}
+        }
+    }
+
     /// Drops every queued message (the last receiver is gone).
     fn discard_all(&self) {
         match &self.flavor {
             Flavor::Array(array) => {
-                while let Ok(msg) = array.try_recv() {
+                while let Ok((msg, _)) = array.recv() {
                     drop(msg);
                 }
             }
@@ -250,49 +329,125 @@ impl<T> Chan<T> {
     #[inline]
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         match &self.flavor {
-            Flavor::Array(array) => array.try_send(msg)?,
-            Flavor::List(list) => list.try_send(msg)?,
-            Flavor::Zero(_) => return zero::try_send(&self.waiters, msg),
+            Flavor::Array(array) => {
+                let done = array.try_send(msg)?;
+                if done.wake_rx {
+                    self.waiters.notify_one(Side::Rx);
+                }
+                if done.disconnected {
+                    self.discard_if_abandoned();
+                }
+                Ok(())
+            }
+            Flavor::List(list) => {
+                list.try_send(msg)?;
+                if self.waiters.has_waiters(Side::Rx) {
+                    self.waiters.notify_one(Side::Rx);
+                }
+                // ORDERING: Relaxed after the SeqCst fence in `has_waiters`,
+                // which pairs with `drain_barrier`: either this load sees the
+                // last receiver gone, or its drain sees our message.
+                if self.receivers.load(Ordering::Relaxed) == 0 {
+                    self.discard_all();
+                }
+                Ok(())
+            }
+            Flavor::Zero(_) => zero::try_send(&self.waiters, msg),
         }
-        self.after_publish();
-        Ok(())
     }
 
     #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         match &self.flavor {
-            Flavor::Array(array) => {
-                let msg = array.try_recv()?;
-                self.after_release();
-                Ok(msg)
-            }
+            Flavor::Array(array) => match array.recv() {
+                Ok((msg, wake_tx)) => {
+                    if wake_tx {
+                        self.waiters.notify_one(Side::Tx);
+                    }
+                    Ok(msg)
+                }
+                Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
+            },
             // An unbounded channel is never full: no sender ever waits for
-            // room, so a receive notifies nobody (and pays no fence).
+            // room, so a receive notifies nobody.
             Flavor::List(list) => list.try_recv(),
             Flavor::Zero(_) => zero::try_recv(&self.waiters),
         }
     }
 
-    /// After a message was published: wake a waiting receiver, and if the
-    /// last receiver left meanwhile, drop the queue (our message included).
-    #[inline]
-    fn after_publish(&self) {
-        if self.waiters.has_waiters(Side::Rx) {
-            self.waiters.notify_one(Side::Rx);
-        }
-        // ORDERING: Relaxed after the SeqCst fence in `has_waiters`: with the
-        // last receiver's AcqRel decrement (an RMW) before its own drain, either
-        // this load sees zero or that drain sees our publish.
+    /// A send published into a disconnected ring: if that was the last
+    /// receiver leaving (not a `close`), nobody will drain our message.
+    #[cold]
+    fn discard_if_abandoned(&self) {
+        // ORDERING: Relaxed: the Acquire load of MARK in `Array::send`
+        // synchronises with the disconnecting RMW, which follows the last
+        // receiver's decrement.
         if self.receivers.load(Ordering::Relaxed) == 0 {
             self.discard_all();
         }
     }
 
-    /// After a slot was released: wake a waiting sender.
-    #[inline]
-    fn after_release(&self) {
-        if self.waiters.has_waiters(Side::Tx) {
-            self.waiters.notify_one(Side::Tx);
+    /// The registrant's re-check of a send, after its node is linked. On the
+    /// ring, a slot found busy needs the heavy barrier (see `array.rs`,
+    /// "Waiting") before the decisive re-check.
+    fn recheck_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        match &self.flavor {
+            Flavor::Array(array) => match array.send(msg) {
+                Ok(done) => self.finish_array_send(done),
+                Err((msg, Outcome::Disconnected)) => Err(TrySendError::Disconnected(msg)),
+                Err((msg, Outcome::Idle)) => Err(TrySendError::Full(msg)),
+                Err((msg, Outcome::Busy)) => {
+                    array.heavy_barrier();
+                    match array.try_send(msg) {
+                        Ok(done) => self.finish_array_send(done),
+                        Err(err) => Err(err),
+                    }
+                }
+            },
+            Flavor::List(_) | Flavor::Zero(_) => {
+                // ORDERING: the registrant's side of `has_waiters`' fence.
+                fence(Ordering::SeqCst);
+                self.try_send(msg)
+            }
+        }
+    }
+
+    fn finish_array_send(
+        &self,
+        done: crate::flavor::array::SendDone,
+    ) -> Result<(), TrySendError<T>> {
+        if done.wake_rx {
+            self.waiters.notify_one(Side::Rx);
+        }
+        if done.disconnected {
+            self.discard_if_abandoned();
+        }
+        Ok(())
+    }
+
+    /// The registrant's re-check of a receive; see `recheck_send`.
+    fn recheck_recv(&self) -> Result<T, TryRecvError> {
+        match &self.flavor {
+            Flavor::Array(array) => match array.recv() {
+                Err(Outcome::Busy) => {
+                    array.heavy_barrier();
+                    self.try_recv()
+                }
+                Ok((msg, wake_tx)) => {
+                    if wake_tx {
+                        self.waiters.notify_one(Side::Tx);
+                    }
+                    Ok(msg)
+                }
+                Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
+                Err(Outcome::Idle) => Err(TryRecvError::Empty),
+            },
+            Flavor::List(_) | Flavor::Zero(_) => {
+                // ORDERING: the registrant's side of `has_waiters`' fence.
+                fence(Ordering::SeqCst);
+                self.try_recv()
+            }
         }
     }
 
@@ -333,7 +488,7 @@ impl<T> Chan<T> {
         let node = node.as_ref();
         loop {
             self.register_thread(Side::Tx, node);
-            msg = match self.try_send(msg) {
+            msg = match self.recheck_send(msg) {
                 Ok(()) => {
                     self.waiters.leave(Side::Tx, node);
                     return Ok(());
@@ -347,18 +502,23 @@ impl<T> Chan<T> {
             if !self.park(Side::Tx, node, deadline) {
                 return Err(SendTimeoutError::Timeout(msg));
             }
+            // Woken: use the wake-up (it is ours: no pass-on if it works).
+            msg = match self.try_send(msg) {
+                Ok(()) => {
+                    self.waiters.leave_used(Side::Tx, node);
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(msg)) => {
+                    self.waiters.leave_used(Side::Tx, node);
+                    return Err(SendTimeoutError::Disconnected(msg));
+                }
+                Err(TrySendError::Full(msg)) => msg,
+            };
             if expired(deadline) {
-                // Woken at the deadline: one last try, then pass the
-                // wake-up on.
-                let result = match self.try_send(msg) {
-                    Ok(()) => Ok(()),
-                    Err(TrySendError::Disconnected(msg)) => {
-                        Err(SendTimeoutError::Disconnected(msg))
-                    }
-                    Err(TrySendError::Full(msg)) => Err(SendTimeoutError::Timeout(msg)),
-                };
+                // Woken at the deadline and robbed: give up, passing the
+                // wake-up on (harmless if it was spent).
                 self.waiters.leave(Side::Tx, node);
-                return result;
+                return Err(SendTimeoutError::Timeout(msg));
             }
         }
     }
@@ -390,7 +550,7 @@ impl<T> Chan<T> {
         let node = node.as_ref();
         loop {
             self.register_thread(Side::Rx, node);
-            match self.try_recv() {
+            match self.recheck_recv() {
                 Ok(msg) => {
                     self.waiters.leave(Side::Rx, node);
                     return Ok(msg);
@@ -404,19 +564,27 @@ impl<T> Chan<T> {
             if !self.park(Side::Rx, node, deadline) {
                 return Err(RecvTimeoutError::Timeout);
             }
+            // Woken: use the wake-up (it is ours: no pass-on if it works).
+            match self.try_recv() {
+                Ok(msg) => {
+                    self.waiters.leave_used(Side::Rx, node);
+                    return Ok(msg);
+                }
+                Err(TryRecvError::Disconnected) => {
+                    self.waiters.leave_used(Side::Rx, node);
+                    return Err(RecvTimeoutError::Disconnected);
+                }
+                Err(TryRecvError::Empty) => {}
+            }
             if expired(deadline) {
-                let result = match self.try_recv() {
-                    Ok(msg) => Ok(msg),
-                    Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
-                    Err(TryRecvError::Empty) => Err(RecvTimeoutError::Timeout),
-                };
                 self.waiters.leave(Side::Rx, node);
-                return result;
+                return Err(RecvTimeoutError::Timeout);
             }
         }
     }
 
-    /// Registers the calling thread's node and issues the registrant's fence.
+    /// Registers the calling thread's node (the caller then re-checks with
+    /// `recheck_send`/`recheck_recv`, which issue the registrant's barrier).
     #[cfg(feature = "std")]
     fn register_thread(&self, side: Side, node: Pin<&Node<T>>) {
         let replaced = self.waiters.lock().register(
@@ -427,7 +595,6 @@ impl<T> Chan<T> {
         node.set_registered(true);
         // A thread handle: dropping it runs no user code.
         drop(replaced);
-        self.waiters.after_register();
     }
 
     /// Parks until the node is woken (true) or `deadline` passes while it is
@@ -472,13 +639,14 @@ impl<T> Chan<T> {
             return zero::poll_send(&self.waiters, node, slot, cx);
         }
         let msg = slot.take().expect("a pending send holds its message");
+        let woken = self.was_woken(node);
         let msg = match self.try_send(msg) {
             Ok(()) => {
-                self.waiters.leave(Side::Tx, node);
+                self.leave_after_poll(Side::Tx, node, woken);
                 return Poll::Ready(Ok(()));
             }
             Err(TrySendError::Disconnected(msg)) => {
-                self.waiters.leave(Side::Tx, node);
+                self.leave_after_poll(Side::Tx, node, woken);
                 return Poll::Ready(Err(SendError(msg)));
             }
             Err(TrySendError::Full(msg)) => msg,
@@ -487,7 +655,7 @@ impl<T> Chan<T> {
             *slot = Some(msg);
             return Poll::Pending;
         }
-        match self.try_send(msg) {
+        match self.recheck_send(msg) {
             Ok(()) => {
                 self.waiters.leave(Side::Tx, node);
                 Poll::Ready(Ok(()))
@@ -523,13 +691,14 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::poll_recv(&self.waiters, node, cx);
         }
+        let woken = self.was_woken(node);
         match self.try_recv() {
             Ok(msg) => {
-                self.waiters.leave(Side::Rx, node);
+                self.leave_after_poll(Side::Rx, node, woken);
                 return Poll::Ready(Ok(msg));
             }
             Err(TryRecvError::Disconnected) => {
-                self.waiters.leave(Side::Rx, node);
+                self.leave_after_poll(Side::Rx, node, woken);
                 return Poll::Ready(Err(RecvError));
             }
             Err(TryRecvError::Empty) => {}
@@ -537,7 +706,7 @@ impl<T> Chan<T> {
         if !self.register_task(Side::Rx, node, cx) {
             return Poll::Pending;
         }
-        match self.try_recv() {
+        match self.recheck_recv() {
             Ok(msg) => {
                 self.waiters.leave(Side::Rx, node);
                 Poll::Ready(Ok(msg))
@@ -556,6 +725,25 @@ impl<T> Chan<T> {
         self.waiters.leave(Side::Rx, node);
     }
 
+    /// Whether a registered node was woken before this poll's first try (so a
+    /// success uses that wake-up, and nothing is passed on).
+    #[cfg(feature = "async")]
+    fn was_woken(&self, node: Pin<&Node<T>>) -> bool {
+        node.is_registered() && self.waiters.lock().state(node) == State::Woken
+    }
+
+    /// Leaves after a poll's first try succeeded: if the node had been woken
+    /// before it, the wake-up was used; otherwise (it may be woken right now,
+    /// for another message) pass any wake-up on.
+    #[cfg(feature = "async")]
+    fn leave_after_poll(&self, side: Side, node: Pin<&Node<T>>, woken: bool) {
+        if woken {
+            self.waiters.leave_used(side, node);
+        } else {
+            self.waiters.leave(side, node);
+        }
+    }
+
     /// Registers the task's waker (or keeps the one already registered if it
     /// wakes the same task). Returns whether the caller must re-check the
     /// queue (true after a new registration; false when the node was
@@ -570,7 +758,6 @@ impl<T> Chan<T> {
         let replaced = self.waiters.lock().register(side, node, Wake::Task(waker));
         node.set_registered(true);
         drop(replaced);
-        self.waiters.after_register();
         true
     }
 

@@ -109,6 +109,14 @@
 
 #![no_std]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(any(feature = "std", feature = "async")),
+    expect(
+        dead_code,
+        unused_imports,
+        reason = "without `std` or `async` nothing ever waits: the waiter machinery is unused"
+    )
+)]
 #![warn(
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
@@ -119,6 +127,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod barrier;
 mod chan;
 mod errors;
 mod flavor;

@@ -43,10 +43,12 @@
 //! the store-buffering litmus test: the registrant stores its node (and the
 //! list length) and then re-checks the queue; the publisher stores a message
 //! and then checks the length. Each side has a `fence(SeqCst)` between its
-//! store and its load ([`Waiters::after_register`] and
-//! [`Waiters::has_waiters`]), so at least one of them sees the other: either
-//! the re-check finds the message, or the publisher finds the waiter and wakes
-//! it.
+//! store and its load (the registrant's in `Chan::recheck_*`, the
+//! publisher's in [`Waiters::has_waiters`]), so at least one of them sees the
+//! other: either the re-check finds the message, or the publisher finds the
+//! waiter and wakes it. That is how the unbounded and rendezvous flavors wait;
+//! the bounded ring folds the "someone waits" bit into the words its claims
+//! CAS anyway, and needs a barrier only in a rare case (`flavor/array.rs`).
 
 use core::marker::PhantomPinned;
 use core::pin::Pin;
@@ -62,6 +64,10 @@ pub(crate) enum Wake {
     #[cfg(feature = "std")]
     Thread(crate::loom::thread::Thread),
     /// A pending future's task.
+    #[cfg_attr(
+        not(feature = "async"),
+        expect(dead_code, reason = "only futures register tasks")
+    )]
     Task(Waker),
 }
 
@@ -87,6 +93,7 @@ impl Wake {
         }
     }
 
+    #[cfg(feature = "async")]
     /// Whether this is `waker`'s task already (no user code: `will_wake`
     /// compares the data and vtable pointers).
     fn will_wake(&self, waker: &Waker) -> bool {
@@ -286,6 +293,10 @@ impl<T> Lists<T> {
 /// lock-free fast paths read.
 pub(crate) struct Waiters<T> {
     lists: Lock<Lists<T>>,
+    /// For `bounded(n >= 1)`: the claim words whose `*_WAIT` bit (bit 0)
+    /// mirrors "the rx (tx) list is not empty", set and cleared under the
+    /// lock (see `flavor/array.rs`). Null for the other flavors.
+    flag_words: [*const AtomicUsize; 2],
     /// `lists.rx.len`, stored under the lock, read by senders after a publish.
     rx_len: AtomicUsize,
     /// `lists.tx.len`, stored under the lock, read by receivers after a release.
@@ -313,7 +324,18 @@ impl<T> Waiters<T> {
             }),
             rx_len: AtomicUsize::new(0),
             tx_len: AtomicUsize::new(0),
+            flag_words: [ptr::null(); 2],
         }
+    }
+
+    /// Binds the array flavor's claim words: `rx` carries `RX_WAIT` (its
+    /// `tail`), `tx` carries `TX_WAIT` (its `head`), both in bit 0.
+    ///
+    /// # Safety
+    ///
+    /// Both words outlive `self` (they live in the same allocation).
+    pub(crate) unsafe fn bind_flag_words(&mut self, rx: &AtomicUsize, tx: &AtomicUsize) {
+        self.flag_words = [rx, tx];
     }
 
     pub(crate) fn lock(&self) -> Locked<'_, T> {
@@ -328,7 +350,7 @@ impl<T> Waiters<T> {
     /// the store-buffering fence.
     #[inline]
     pub(crate) fn has_waiters(&self, side: Side) -> bool {
-        // ORDERING: pairs with the fence in `after_register`: the caller's
+        // ORDERING: pairs with the registrant's fence in `Chan::recheck_*`: the caller's
         // publish (a Release store or RMW before this call) and a
         // registrant's length store are each followed by a SeqCst fence and
         // then a load of the other location, so at least one load sees the
@@ -344,14 +366,6 @@ impl<T> Waiters<T> {
         len.load(Ordering::Relaxed) != 0
     }
 
-    /// The registrant's side of the store-buffering fence: call between
-    /// [`Locked::register`] and the re-check of the queue.
-    #[inline]
-    pub(crate) fn after_register(&self) {
-        // ORDERING: pairs with the fence in `has_waiters` (see there).
-        fence(Ordering::SeqCst);
-    }
-
     /// The owner is done with `node` (it got what it waited for, gave up, or
     /// is being dropped): unlink it if it is still linked, and if it had been
     /// woken, pass the wake-up on to the next waiter of `side`.
@@ -365,6 +379,18 @@ impl<T> Waiters<T> {
         if state == State::Woken {
             self.notify_one(side);
         }
+    }
+
+    /// Like [`leave`](Self::leave), for an owner that *used* its wake-up (it
+    /// was woken, tried again, and succeeded or saw the disconnection): no
+    /// pass-on.
+    pub(crate) fn leave_used(&self, side: Side, node: Pin<&Node<T>>) {
+        if !node.is_registered() {
+            return;
+        }
+        node.set_registered(false);
+        let (_, wake) = self.lock().unregister(side, node);
+        drop(wake);
     }
 
     /// Wakes the first waiter of `side`, if any.
@@ -413,15 +439,29 @@ impl<T> Locked<'_, T> {
         self.guard.disconnected
     }
 
-    /// Stores the published length of `side` after a change.
+    /// Stores the published length of `side` after a change, and keeps the
+    /// array flavor's wait flag equal to "this list is not empty".
     fn publish_len(&mut self, side: Side) {
         let len = self.guard.list(side).len;
-        let cell = match side {
-            Side::Rx => &self.waiters.rx_len,
-            Side::Tx => &self.waiters.tx_len,
+        let (cell, word) = match side {
+            Side::Rx => (&self.waiters.rx_len, self.waiters.flag_words[0]),
+            Side::Tx => (&self.waiters.tx_len, self.waiters.flag_words[1]),
             Side::Closed => return,
         };
-        // ORDERING: Relaxed under the lock; the fence in `after_register`
+        if !word.is_null() {
+            // ORDERING: Relaxed: only written under the lock we hold.
+            let was = cell.load(Ordering::Relaxed);
+            // SAFETY: `bind_flag_words`' contract: the word outlives us.
+            let word = unsafe { &*word };
+            // ORDERING: SeqCst RMWs on the claim word: every claim after a
+            // set in its modification order reads the flag (see array.rs).
+            if was == 0 && len != 0 {
+                word.fetch_or(1, Ordering::SeqCst);
+            } else if was != 0 && len == 0 {
+                word.fetch_and(!1, Ordering::SeqCst);
+            }
+        }
+        // ORDERING: Relaxed under the lock; the registrant's fence
         // (registrant) or `has_waiters` (fast path) orders it against the
         // queue accesses, see the module docs.
         cell.store(len, Ordering::Relaxed);
@@ -474,6 +514,7 @@ impl<T> Locked<'_, T> {
 
     /// Whether `node`'s stored wake-up already wakes `waker` (so a re-poll
     /// need not clone it).
+    #[cfg(feature = "async")]
     pub(crate) fn will_wake(&self, node: Pin<&Node<T>>, waker: &Waker) -> bool {
         // SAFETY: the lock is held.
         unsafe {
@@ -585,6 +626,7 @@ impl<T> Locked<'_, T> {
     }
 
     /// Resets a `Done` node to `Idle` (its message was collected).
+    #[cfg(feature = "std")]
     pub(crate) fn reset(&mut self, node: Pin<&Node<T>>) {
         // SAFETY: the lock is held.
         unsafe { node.with(|n| n.state = State::Idle) }

@@ -1,59 +1,90 @@
 //! The bounded queue behind `bounded(n)` for `n >= 1`: a ring of `n` slots,
-//! lock-free, and **no operation ever waits for another thread's half-finished
-//! step**.
+//! lock-free, one locked instruction per send and one per receive, and **no
+//! operation ever waits for another thread's half-finished step**.
 //!
-//! # Positions and stamps
+//! # Words, positions and stamps
 //!
-//! `head` and `tail` are *positions*: `lap | index`, where `index < cap` is a
+//! `head` and `tail` are words: a *position* shifted left by [`SHIFT`], with
+//! flag bits below it. A position is `lap | index`, where `index < cap` is a
 //! slot number and `lap` counts trips around the ring in units of `one_lap`
-//! (the power of two above `2 * cap`, so the two never overlap). The bit
-//! between them, `mark_bit`, is set in `tail` when the channel disconnects.
+//! (the power of two above `cap`). Positions wrap within [`POS_MASK`].
+//!
+//! | word   | flag         | meaning                                                  |
+//! |--------|--------------|----------------------------------------------------------|
+//! | `tail` | [`RX_WAIT`]  | the receiver waiter list is not empty                    |
+//! | `tail` | [`MARK`]     | the channel is disconnected: no send claims a position   |
+//! | `head` | [`TX_WAIT`]  | the sender waiter list is not empty                      |
+//!
+//! The `*_WAIT` flags are set and cleared under the waiter lock, when the list
+//! becomes non-empty or empty (see `Chan`), with an RMW on the word.
 //!
 //! Every slot has a `stamp`, the position it is ready for:
 //!
-//! | stamp of slot `i`          | meaning                                                   |
-//! |----------------------------|-----------------------------------------------------------|
-//! | `pos` (`= lap | i`)        | empty, ready for the sender of position `pos`             |
-//! | `pos + 1`                  | holds the message of `pos`, ready for its receiver        |
-//! | `pos + one_lap`            | the message of `pos` was read; ready for the next lap     |
+//! | stamp of slot `i`   | meaning                                                   |
+//! |---------------------|-----------------------------------------------------------|
+//! | `pos` (`= lap | i`) | empty, ready for the sender of position `pos`             |
+//! | `pos + 1`           | holds the message of `pos`, ready for its receiver        |
+//! | `pos + one_lap`     | the message of `pos` was read; ready for the next lap     |
 //!
-//! # A send
+//! # A send and a receive
 //!
-//! 1. Read `tail`, then the stamp of its slot. If the stamp equals `tail`,
-//!    **claim** the position with one CAS on `tail` (to the next position).
-//! 2. Write the message, then **publish** it with a Release store of
-//!    `stamp = tail + 1`.
-//!
-//! A receive is the mirror image: claim `head` when the stamp is `head + 1`,
-//! read the message, release the slot with `stamp = head + one_lap`.
+//! A send reads `tail` and the stamp of its slot; if the stamp equals the
+//! position it **claims** it with one CAS on `tail` (to the next position,
+//! flags kept), writes the message, and **publishes** it with a Release store
+//! `stamp = pos + 1`. A receive is the mirror image: claim `head` when the
+//! stamp is `pos + 1`, read, **release** with `stamp = pos + one_lap`.
 //!
 //! # Never waiting on another thread
 //!
 //! Between a claim and its publish (or release) the slot is *busy*. Where
 //! crossbeam-channel spins until the other thread finishes (crossbeam#821,
-//! #997), this queue reports the state it sees and returns: a receiver that
-//! finds the slot at `head` claimed but not yet written returns
-//! [`TryRecvError::Empty`]; a sender that finds the slot at `tail` still being
-//! read returns [`TrySendError::Full`]. A waiting caller then registers and
-//! parks, and the busy thread's publish or release is followed by the caller
-//! side's notification (`Chan::after_publish`/`after_release`), which wakes
-//! it. So a descheduled thread in the middle of a step delays only the one
-//! message it is moving; nobody burns CPU on it, and two threads on one CPU
-//! do not slow each other down.
+//! #997), these steps report what they see and return:
+//! [`Busy`](Outcome::Busy) for a slot in the middle of being written (at
+//! `head`) or read (at `tail`), `Empty`/`Full` when the ring really is empty
+//! or full. `try_recv`/`try_send` answer `Empty`/`Full` for both.
 //!
-//! # Cost
+//! # Waiting, and who wakes whom
 //!
-//! Uncontended, a send is one locked RMW (the claim CAS) and a receive is one;
-//! the publish and release are plain Release stores. The waiter check after
-//! each adds one `fence(SeqCst)` (see `waiters.rs`, "The lost wake-up
-//! window").
+//! A waiting receiver links its node (the lock), which sets `RX_WAIT` if the
+//! list was empty, then re-checks. Two cases:
+//!
+//! * **Empty**: nothing is claimed. Every later claim is a CAS on `tail`,
+//!   after the flag in `tail`'s modification order, so it *sees* `RX_WAIT` and
+//!   that sender notifies after its publish. No fence is needed for this: the
+//!   flag and the claims are RMWs on one word.
+//! * **Busy**: a sender claimed the slot at `head` before the flag was set and
+//!   has not published. That sender must learn of the waiter *after* its
+//!   publish: every publish is followed by the light barrier and a load of
+//!   `tail` (`SendDone::wake_rx`), and the waiter issues the heavy barrier
+//!   before its re-check (`barrier.rs`). Either the re-check sees the
+//!   publish, or the publisher's load sees the flag.
+//!
+//! Senders waiting on a full ring mirror this with `TX_WAIT` in `head`.
+//! The uncontended fast path therefore costs one CAS per send and one per
+//! receive: two locked instructions per message, no fence (where the heavy
+//! barrier is `membarrier`; elsewhere the light barrier is a fence, four).
 
-use alloc::boxed::Box;
+use core::alloc::Layout;
 use core::mem::MaybeUninit;
+use core::ptr::NonNull;
 
 use super::CachePadded;
-use crate::errors::{TryRecvError, TrySendError};
+use crate::barrier::Barriers;
+use crate::errors::TrySendError;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+/// Flag bits below the position in `head`/`tail`.
+const SHIFT: u32 = 2;
+/// `tail`: the receiver waiter list is not empty (bit 0, which the waiter
+/// lists set and clear: `waiters.rs`, `publish_len`).
+const RX_WAIT: usize = 0b01;
+/// `tail`: disconnected.
+const MARK: usize = 0b10;
+/// `head`: the sender waiter list is not empty (bit 0, as `RX_WAIT`).
+const TX_WAIT: usize = 0b01;
+const FLAGS: usize = (1 << SHIFT) - 1;
+/// Positions live in the bits above the flags.
+const POS_MASK: usize = usize::MAX >> SHIFT;
 
 struct Slot<T> {
     /// The position this slot is ready for (see the module docs).
@@ -63,15 +94,37 @@ struct Slot<T> {
     msg: UnsafeCell<MaybeUninit<T>>,
 }
 
+/// What a step saw when it could not proceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Empty (receive) or full (send): nobody is in the middle of a step.
+    Idle,
+    /// The slot is claimed by the other side, which has not finished.
+    Busy,
+    /// Disconnected (and, for a receive, empty).
+    Disconnected,
+}
+
+/// A successful send, and what its caller must do next.
+pub(crate) struct SendDone {
+    /// A receiver may be waiting: notify one.
+    pub(crate) wake_rx: bool,
+    /// The channel was disconnected by the time we published: if it was the
+    /// last receiver leaving, our message must be discarded by us.
+    pub(crate) disconnected: bool,
+}
+
 pub(crate) struct Array<T> {
-    /// The next position to receive from.
+    /// The next position to receive from, shifted, with `TX_WAIT`.
     head: CachePadded<AtomicUsize>,
-    /// The next position to send to, with `mark_bit` once disconnected.
+    /// The next position to send to, shifted, with `RX_WAIT` and `MARK`.
     tail: CachePadded<AtomicUsize>,
-    buffer: Box<[Slot<T>]>,
+    /// `cap` slots, placed right after the channel in its one allocation
+    /// (`Chan::new_bounded`).
+    slots: NonNull<Slot<T>>,
     cap: usize,
     one_lap: usize,
-    mark_bit: usize,
+    barriers: Barriers,
 }
 
 // SAFETY: messages move between threads through the slots (hence `T: Send`);
@@ -84,25 +137,45 @@ unsafe impl<T: Send> Send for Array<T> {}
 unsafe impl<T: Send> Sync for Array<T> {}
 
 impl<T> Array<T> {
-    /// A queue of `cap >= 1` slots: one allocation, the only one it makes.
-    pub(crate) fn new(cap: usize) -> Self {
+    /// The memory `cap` slots need; the channel places it after itself in
+    /// its one allocation.
+    ///
+    /// # Panics
+    ///
+    /// If `cap` is too large for a ring (over `usize::MAX / 16` positions or
+    /// bytes).
+    pub(crate) fn slots_layout(cap: usize) -> Layout {
+        assert!(cap <= POS_MASK / 4, "channel capacity too large");
+        Layout::array::<Slot<T>>(cap).expect("channel capacity too large")
+    }
+
+    /// A queue of `cap >= 1` slots in the memory at `slots`.
+    ///
+    /// # Safety
+    ///
+    /// `slots` is valid for writes of [`slots_layout(cap)`](Self::slots_layout),
+    /// aligned for it, used by nothing else, and stays allocated until this
+    /// array is dropped (which drops the slots but does not free them).
+    pub(crate) unsafe fn new(cap: usize, barriers: Barriers, slots: NonNull<u8>) -> Self {
         assert!(cap > 0, "the array flavor needs a capacity of at least 1");
-        assert!(cap <= usize::MAX / 8, "channel capacity too large");
-        let mark_bit = (cap + 1).next_power_of_two();
-        let one_lap = mark_bit * 2;
-        let buffer = (0..cap)
-            .map(|i| Slot {
-                stamp: AtomicUsize::new(i),
-                msg: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
+        let one_lap = (cap + 1).next_power_of_two();
+        let slots = slots.cast::<Slot<T>>();
+        for i in 0..cap {
+            // SAFETY: per the contract, `slots` has room for `cap` slots.
+            unsafe {
+                slots.as_ptr().add(i).write(Slot {
+                    stamp: AtomicUsize::new(i),
+                    msg: UnsafeCell::new(MaybeUninit::uninit()),
+                });
+            }
+        }
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
-            buffer,
+            slots,
             cap,
             one_lap,
-            mark_bit,
+            barriers,
         }
     }
 
@@ -110,170 +183,206 @@ impl<T> Array<T> {
         self.cap
     }
 
-    /// The position after `pos` (which has no mark bit).
+    /// The position after `pos`.
     #[inline]
     fn next(&self, pos: usize) -> usize {
-        let index = pos & (self.mark_bit - 1);
+        let index = pos & (self.one_lap - 1);
         if index + 1 < self.cap {
             pos + 1
         } else {
-            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap) & POS_MASK
         }
     }
 
     #[inline]
     fn slot(&self, pos: usize) -> &Slot<T> {
-        let index = pos & (self.mark_bit - 1);
+        let index = pos & (self.one_lap - 1);
         debug_assert!(index < self.cap);
         // SAFETY: positions are only ever built by `next` (or are 0), whose
-        // index part is always below `cap`, the buffer's length.
-        unsafe { self.buffer.get_unchecked(index) }
+        // index part is always below `cap`, the number of initialised slots,
+        // which live as long as `self` (`new`'s contract).
+        unsafe { &*self.slots.as_ptr().add(index) }
     }
 
     /// Claims the tail position and publishes `msg`, or reports why not.
-    /// Never waits: a slot still being read reports `Full`.
+    /// Never waits.
     #[inline]
-    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        // ORDERING: Relaxed: a stale tail only makes the stamp comparison
-        // below fail, and the position is re-read.
-        let mut tail = self.tail.load(Ordering::Relaxed);
+    pub(crate) fn send(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
+        // ORDERING: Relaxed: a stale word only makes the stamp comparison
+        // below fail, and the word is re-read.
+        let mut word = self.tail.load(Ordering::Relaxed);
         loop {
-            if tail & self.mark_bit != 0 {
-                return Err(TrySendError::Disconnected(msg));
+            if word & MARK != 0 {
+                return Err((msg, Outcome::Disconnected));
             }
-            let slot = self.slot(tail);
-            // ORDERING: Acquire pairs with the Release store in `try_recv`
-            // that released this slot, so the previous message's read
-            // happens before our write.
+            let pos = word >> SHIFT;
+            let slot = self.slot(pos);
+            // ORDERING: Acquire pairs with the Release store in `recv` that
+            // released this slot: the previous message's read happens before
+            // our write.
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == tail {
-                let next = self.next(tail);
-                // ORDERING: Relaxed: the CAS only decides which sender owns
-                // the position; the data is ordered by the stamps.
+            if stamp == pos {
+                let new = (self.next(pos) << SHIFT) | (word & FLAGS);
+                // ORDERING: Relaxed: the CAS decides which sender owns the
+                // position (data is ordered by the stamps); being an RMW on
+                // `tail`, it reads `RX_WAIT` if a registration set it before.
                 match self.tail.compare_exchange_weak(
-                    tail,
-                    next,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: the CAS made this thread the only one that
-                        // owns position `tail`, and the stamp said the slot is
-                        // empty for it; no receiver reads it before the
-                        // publish below.
-                        slot.msg.with_mut(|cell| unsafe { (*cell).write(msg) });
-                        // ORDERING: Release pairs with the Acquire stamp load
-                        // in `try_recv`: the write above is visible to the
-                        // receiver that claims this position.
-                        slot.stamp.store(tail + 1, Ordering::Release);
-                        return Ok(());
-                    }
-                    Err(current) => tail = current,
-                }
-            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
-                // The slot still holds the previous lap's message, or its
-                // receiver is reading it right now.
-                // ORDERING: Relaxed: a stale head can only make us answer
-                // `Full`, which a concurrent receive makes true an instant
-                // earlier; waiting callers re-check after a SeqCst fence.
-                let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.one_lap) == tail {
-                    return Err(TrySendError::Full(msg));
-                }
-                // ORDERING: Relaxed, as the first load.
-                let current = self.tail.load(Ordering::Relaxed);
-                if current == tail {
-                    // A receiver claimed the slot and has not released it:
-                    // busy. Do not wait for it: its release notifies.
-                    return Err(TrySendError::Full(msg));
-                }
-                tail = current;
-            } else {
-                // Another sender has moved past this position.
-                // ORDERING: Relaxed, as the first load.
-                tail = self.tail.load(Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Claims the head position and takes its message, or reports why not.
-    /// Never waits: a slot still being written reports `Empty`.
-    #[inline]
-    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        // ORDERING: Relaxed: a stale head only makes the stamp comparison
-        // fail, and the position is re-read.
-        let mut head = self.head.load(Ordering::Relaxed);
-        loop {
-            let slot = self.slot(head);
-            // ORDERING: Acquire pairs with the Release publish in `try_send`,
-            // so the message write is visible before we read it.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == head + 1 {
-                let next = self.next(head);
-                // ORDERING: Relaxed: the CAS only decides which receiver owns
-                // the position; the data is ordered by the stamps.
-                match self.head.compare_exchange_weak(
-                    head,
-                    next,
+                    word,
+                    new,
                     Ordering::Relaxed,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
                         // SAFETY: the CAS made this thread the only owner of
-                        // position `head`, whose message was published (the
-                        // stamp, loaded with Acquire); no sender writes the
-                        // slot before the release below.
-                        let msg = slot.msg.with(|cell| unsafe { (*cell).assume_init_read() });
+                        // position `pos`, whose slot the stamp says is empty;
+                        // no receiver reads it before the publish below.
+                        slot.msg.with_mut(|cell| unsafe { (*cell).write(msg) });
                         // ORDERING: Release pairs with the Acquire stamp load
-                        // in `try_send`: our read happens before the next
-                        // lap's write.
-                        slot.stamp
-                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                        return Ok(msg);
+                        // in `recv`: the write is visible to the receiver.
+                        slot.stamp.store(pos + 1, Ordering::Release);
+                        // Now look for a receiver that registered while we
+                        // were writing (the "Busy" case in the module docs).
+                        self.barriers.light();
+                        // ORDERING: Acquire pairs with the Release half of the
+                        // disconnecting `fetch_or(MARK)`, so a MARK seen here
+                        // comes with the receiver count it followed; the
+                        // light/heavy barrier pair orders it for `RX_WAIT`.
+                        let now = self.tail.load(Ordering::Acquire);
+                        return Ok(SendDone {
+                            wake_rx: (word | now) & RX_WAIT != 0,
+                            disconnected: now & MARK != 0,
+                        });
                     }
-                    Err(current) => head = current,
+                    Err(current) => word = current,
                 }
-            } else if stamp == head {
-                // Nothing published at `head` yet.
-                // ORDERING: Relaxed: once `tail` carries the mark, no claim
-                // follows it in its modification order, so a marked value is
-                // final; an unmarked stale value only answers `Empty`.
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail & !self.mark_bit == head {
-                    return Err(if tail & self.mark_bit != 0 {
-                        TryRecvError::Disconnected
-                    } else {
-                        TryRecvError::Empty
-                    });
+            } else if (stamp.wrapping_add(self.one_lap) & POS_MASK) == pos + 1 {
+                // The slot still holds the previous lap's message, or its
+                // receiver is reading it right now.
+                // ORDERING: Relaxed: a stale head can only make us answer
+                // `Full`, which a concurrent receive makes true an instant
+                // earlier; waiting callers re-check after registering.
+                let head = self.head.load(Ordering::Relaxed) >> SHIFT;
+                if (head.wrapping_add(self.one_lap) & POS_MASK) == pos {
+                    return Err((msg, Outcome::Idle));
                 }
                 // ORDERING: Relaxed, as the first load.
-                let current = self.head.load(Ordering::Relaxed);
-                if current == head {
-                    // A sender claimed the slot and is still writing: busy.
-                    // Do not wait for it: its publish notifies.
-                    return Err(TryRecvError::Empty);
+                let current = self.tail.load(Ordering::Relaxed);
+                if current == word {
+                    // A receiver claimed the slot and has not released it.
+                    return Err((msg, Outcome::Busy));
                 }
-                head = current;
+                word = current;
             } else {
-                // Another receiver has moved past this position.
+                // Another sender has moved past this position.
                 // ORDERING: Relaxed, as the first load.
-                head = self.head.load(Ordering::Relaxed);
+                word = self.tail.load(Ordering::Relaxed);
             }
         }
     }
 
-    /// Sets the mark bit; true if this call set it.
+    /// Claims the head position and takes its message, or reports why not.
+    /// Never waits. On success, also says whether a sender may be waiting.
+    #[inline]
+    pub(crate) fn recv(&self) -> Result<(T, bool), Outcome> {
+        // ORDERING: Relaxed: a stale word only makes the stamp comparison
+        // fail, and the word is re-read.
+        let mut word = self.head.load(Ordering::Relaxed);
+        loop {
+            let pos = word >> SHIFT;
+            let slot = self.slot(pos);
+            // ORDERING: Acquire pairs with the Release publish in `send`, so
+            // the message write is visible before we read it.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == pos + 1 {
+                let new = (self.next(pos) << SHIFT) | (word & FLAGS);
+                // ORDERING: Relaxed: the CAS decides which receiver owns the
+                // position (data is ordered by the stamps); being an RMW on
+                // `head`, it reads `TX_WAIT` if a registration set it before.
+                match self.head.compare_exchange_weak(
+                    word,
+                    new,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS made this thread the only owner of
+                        // position `pos`, whose message was published (the
+                        // stamp, loaded with Acquire); no sender writes the
+                        // slot before the release below.
+                        let msg = slot.msg.with(|cell| unsafe { (*cell).assume_init_read() });
+                        // ORDERING: Release pairs with the Acquire stamp load
+                        // in `send`: our read happens before the next write.
+                        slot.stamp
+                            .store(pos.wrapping_add(self.one_lap) & POS_MASK, Ordering::Release);
+                        self.barriers.light();
+                        // ORDERING: Relaxed: ordered by the light/heavy
+                        // barrier pair (the "Busy" case, mirrored).
+                        let now = self.head.load(Ordering::Relaxed);
+                        return Ok((msg, (word | now) & TX_WAIT != 0));
+                    }
+                    Err(current) => word = current,
+                }
+            } else if stamp == pos {
+                // Nothing published at `pos` yet.
+                // ORDERING: Relaxed: once `tail` carries MARK no claim follows
+                // in its modification order, so a marked value is final; an
+                // unmarked stale value only answers `Idle` (empty).
+                let tail = self.tail.load(Ordering::Relaxed);
+                if tail >> SHIFT == pos {
+                    return Err(if tail & MARK != 0 {
+                        Outcome::Disconnected
+                    } else {
+                        Outcome::Idle
+                    });
+                }
+                // ORDERING: Relaxed, as the first load.
+                let current = self.head.load(Ordering::Relaxed);
+                if current == word {
+                    // A sender claimed the slot and is still writing.
+                    return Err(Outcome::Busy);
+                }
+                word = current;
+            } else {
+                // Another receiver has moved past this position.
+                // ORDERING: Relaxed, as the first load.
+                word = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn try_send(&self, msg: T) -> Result<SendDone, TrySendError<T>> {
+        self.send(msg).map_err(|(msg, outcome)| match outcome {
+            Outcome::Disconnected => TrySendError::Disconnected(msg),
+            Outcome::Idle | Outcome::Busy => TrySendError::Full(msg),
+        })
+    }
+
+    /// The claim words carrying the wait flags: (`tail` with `RX_WAIT`,
+    /// `head` with `TX_WAIT`), both in bit 0. The waiter lists set and clear
+    /// them under their lock when a list becomes non-empty or empty.
+    pub(crate) fn wait_words(&self) -> (&AtomicUsize, &AtomicUsize) {
+        (&self.tail, &self.head)
+    }
+
+    /// The waiter's heavy barrier, for a re-check that found `Busy`.
+    pub(crate) fn heavy_barrier(&self) {
+        self.barriers.heavy();
+    }
+
+    /// Sets MARK; true if this call set it.
     pub(crate) fn disconnect(&self) -> bool {
-        // ORDERING: SeqCst so the mark is ordered with the handle-count RMWs
-        // and fences of the disconnecting side; the mark's own visibility
-        // is through `tail`'s modification order (see `try_recv`).
-        let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
-        tail & self.mark_bit == 0
+        // ORDERING: AcqRel: Release so a publisher that reads MARK with
+        // Acquire (in `send`) also sees the receiver count that dropped to
+        // zero before it; Acquire so the disconnecting side sees the claims
+        // before it.
+        let tail = self.tail.fetch_or(MARK, Ordering::AcqRel);
+        tail & MARK == 0
     }
 
     pub(crate) fn is_disconnected(&self) -> bool {
-        // ORDERING: SeqCst, a snapshot; pairs with `disconnect`.
-        self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
+        // ORDERING: Acquire pairs with `disconnect`.
+        self.tail.load(Ordering::Acquire) & MARK != 0
     }
 
     /// Messages claimed by senders and not yet by receivers.
@@ -281,15 +390,15 @@ impl<T> Array<T> {
         loop {
             // ORDERING: SeqCst snapshot of both ends; the loop retries until
             // `tail` did not move while `head` was read.
-            let tail = self.tail.load(Ordering::SeqCst) & !self.mark_bit;
+            let tail = self.tail.load(Ordering::SeqCst) >> SHIFT;
             // ORDERING: as above.
-            let head = self.head.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst) >> SHIFT;
             // ORDERING: as above.
-            if self.tail.load(Ordering::SeqCst) & !self.mark_bit != tail {
+            if self.tail.load(Ordering::SeqCst) >> SHIFT != tail {
                 continue;
             }
-            let hix = head & (self.mark_bit - 1);
-            let tix = tail & (self.mark_bit - 1);
+            let hix = head & (self.one_lap - 1);
+            let tix = tail & (self.one_lap - 1);
             return if hix < tix {
                 tix - hix
             } else if hix > tix {
@@ -309,9 +418,9 @@ impl<T> Drop for Array<T> {
         // head and tail holds a published message.
         // ORDERING: Relaxed: `&mut self` means every other access happened
         // before (the handle counts' AcqRel decrements order them).
-        let mut pos = self.head.load(Ordering::Relaxed);
+        let mut pos = self.head.load(Ordering::Relaxed) >> SHIFT;
         // ORDERING: as above.
-        let tail = self.tail.load(Ordering::Relaxed) & !self.mark_bit;
+        let tail = self.tail.load(Ordering::Relaxed) >> SHIFT;
         while pos != tail {
             let slot = self.slot(pos);
             // SAFETY: positions in [head, tail) hold initialised messages
@@ -320,5 +429,13 @@ impl<T> Drop for Array<T> {
                 .with_mut(|cell| unsafe { (*cell).assume_init_drop() });
             pos = self.next(pos);
         }
+        // SAFETY: the `cap` slots were initialised in `new` and are not used
+        // again; the memory itself belongs to the channel, which frees it.
+        unsafe {
+            core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(
+                self.slots.as_ptr(),
+                self.cap,
+            ))
+        };
     }
 }

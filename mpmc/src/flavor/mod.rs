@@ -16,10 +16,6 @@ pub(crate) mod zero;
 use core::ops::Deref;
 
 /// The queue of one channel.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the flavor lives inside the channel's one allocation; boxing the ring would add one"
-)]
 pub(crate) enum Flavor<T> {
     Array(array::Array<T>),
     List(list::List<T>),

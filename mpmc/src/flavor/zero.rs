@@ -33,6 +33,7 @@
 //! `try_send` on a rendezvous channel can succeed at all. A pending
 //! `RecvFuture` is never pushed to, since it may be dropped unpolled.
 
+#[cfg(feature = "async")]
 use core::pin::Pin;
 #[cfg(feature = "async")]
 use core::task::{Context, Poll};
