@@ -374,3 +374,36 @@ fn many_async_tasks_on_threads_share_one_channel() {
         );
     }
 }
+
+#[test]
+fn sink_on_a_rendezvous_channel() {
+    let _watchdog = Watchdog::new("sink_on_a_rendezvous_channel", HANG_LIMIT);
+    // By hand: the send waits in its flush until a receiver took the message.
+    let (tx, rx) = mpmc::bounded::<u8>(0);
+    let mut sink = Box::pin(tx.sink());
+    let waker = CountingWaker::new();
+    {
+        let mut send = sink.send(1);
+        assert!(poll_pinned(pin!(&mut send), &waker.waker()).is_pending());
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(
+            waker.wakes(),
+            1,
+            "the sink not woken once its message was taken"
+        );
+        assert!(matches!(
+            poll_pinned(pin!(&mut send), &waker.waker()),
+            Poll::Ready(Ok(()))
+        ));
+    }
+    // And driven against a receiving thread, many times.
+    let receiver = thread::spawn(move || rx.iter().count());
+    block_on(async {
+        for i in 0..count(200) as u8 {
+            sink.send(i).await.unwrap();
+        }
+    });
+    drop(sink);
+    drop(tx);
+    assert_eq!(join_within(receiver, HANG_LIMIT, "receiver"), count(200));
+}
