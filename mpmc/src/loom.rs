@@ -47,6 +47,16 @@ impl<T> UnsafeCell<T> {
     }
 }
 
+/// Called before re-reading a word found stale (another thread's step is
+/// already done). A no-op on hardware, where the new value arrives; under
+/// loom a yield, since loom may otherwise keep returning the old value to a
+/// thread with no happens-before edge to the newer store.
+#[inline(always)]
+pub(crate) fn stale_read_hint() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
 /// The short lock that guards the waiter lists (never the queue itself, and
 /// never held while user code runs).
 ///
@@ -168,7 +178,7 @@ pub(crate) mod thread {
     pub(crate) use std::thread::{current, park, park_timeout, yield_now, Thread};
 
     #[cfg(loom)]
-    pub(crate) use loom::thread::{current, park, yield_now, Thread};
+    pub(crate) use loom::thread::{current, park, Thread};
 
     /// loom has no clock: a timed park is modelled as a yield, which the wait
     /// loops treat like a spurious wake-up. The models that exercise timeouts

@@ -273,7 +273,11 @@ impl<T> Array<T> {
                 }
                 word = current;
             } else {
-                // Another sender has moved past this position.
+                // Another sender has moved past this position: our view
+                // of `tail` is stale. Re-reading makes progress (the other
+                // step is done); the hint lets loom run the others instead
+                // of re-reading the same stale value for ever.
+                crate::loom::stale_read_hint();
                 // ORDERING: Relaxed, as the first load.
                 word = self.tail.load(Ordering::Relaxed);
             }
@@ -343,7 +347,11 @@ impl<T> Array<T> {
                 }
                 word = current;
             } else {
-                // Another receiver has moved past this position.
+                // Another receiver has moved past this position: our view
+                // of `head` is stale. Re-reading makes progress (the other
+                // step is done); the hint lets loom run the others instead
+                // of re-reading the same stale value for ever.
+                crate::loom::stale_read_hint();
                 // ORDERING: Relaxed, as the first load.
                 word = self.head.load(Ordering::Relaxed);
             }
