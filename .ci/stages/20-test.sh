@@ -2,5 +2,6 @@
 # The README's test command.
 set -euo pipefail
 cargo test --workspace
-# The no_std build of the core.
+# The no_std builds of the core and of mpmc.
 cargo build -p oneshot --no-default-features
+cargo build -p mpmc --no-default-features

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Reliability evidence for the unsafe core (see RELIABILITY.md):
-#   1. the randomized stress test, in release, for a bounded time (seed printed),
-#      and the peer-bug regression loops with many more iterations;
+# Reliability evidence for the unsafe core and for mpmc (see RELIABILITY.md):
+#   1. the randomized stress tests (oneshot's and mpmc's), in release, for a
+#      bounded time (seed printed), and the peer-bug regression loops with
+#      many more iterations;
 #   2. the peer-bug loom models with a higher preemption bound than stage 30;
-#   3. ThreadSanitizer over the tests crate (nightly, -Zbuild-std);
+#   3. ThreadSanitizer over the tests crate (oneshot's and mpmc's binaries)
+#      and mpmc's unit tests (nightly, -Zbuild-std);
 #   4. valgrind memcheck (leak check, definite leaks are errors) on every
-#      integration test binary;
-#   5. Miri under many seeds on the concurrency tests;
+#      integration test binary and on mpmc's unit tests;
+#   5. Miri under many seeds on the concurrency tests (oneshot's and a
+#      selection of mpmc's);
 #   6. the MSRV (rust-version 1.81) build of the core and the macro crate.
 # Each part prints its name and time. A tool that cannot be installed because
 # its server is unreachable prints a loud SKIPPED line; any finding fails.
@@ -15,6 +18,7 @@ set -euo pipefail
 source .ci/lib.sh
 
 STRESS_SECS=${ONESHOT_STRESS_SECS:-75}
+MPMC_SECS=${MPMC_STRESS_SECS:-45}
 REGRESS_ITERS=${ONESHOT_REGRESS_ITERS:-300000}
 LOOM_BOUND=${LOOM_REGRESS_PREEMPTIONS:-10}
 MIRI_SEEDS=${MIRI_SEEDS:-0..8}
@@ -37,6 +41,13 @@ if [[ -n ${ONESHOT_STRESS_SEED:-} ]]; then
 fi
 ONESHOT_STRESS_SECS=$STRESS_SECS cargo test --release -p oneshot-tests --test stress -- --nocapture
 part_done "stress"
+
+part "mpmc stress (${MPMC_SECS} s, release)"
+if [[ -n ${MPMC_STRESS_SEED:-} ]]; then
+    echo "replaying MPMC_STRESS_SEED=$MPMC_STRESS_SEED"
+fi
+MPMC_STRESS_SECS=$MPMC_SECS cargo test --release -p oneshot-tests --test mpmc_stress -- --nocapture
+part_done "mpmc stress"
 
 part "peer-bug regression loops (${REGRESS_ITERS} iterations each, release)"
 ONESHOT_REGRESS_ITERS=$REGRESS_ITERS cargo test --release -p oneshot-tests --test regress_peers
@@ -63,9 +74,9 @@ if ensure_toolchain nightly && ensure_component nightly rust-src; then
     # would fail it too (exit code 66), this is just quicker to read.
     RUSTFLAGS="-Zsanitizer=thread" RUSTDOCFLAGS="-Zsanitizer=thread" \
         TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-        ONESHOT_REGRESS_ITERS=2000 ONESHOT_STRESS_SECS=10 \
+        ONESHOT_REGRESS_ITERS=2000 ONESHOT_STRESS_SECS=10 MPMC_STRESS_SECS=10 \
         CARGO_TARGET_DIR=target/tsan \
-        cargo +nightly test -Zbuild-std --target "$HOST" -p oneshot-tests --tests --no-fail-fast
+        cargo +nightly test -Zbuild-std --target "$HOST" -p oneshot-tests -p mpmc --tests --no-fail-fast
 else
     echo "SKIPPED: ThreadSanitizer (install failed)"
 fi
@@ -90,10 +101,11 @@ if ! command -v valgrind >/dev/null 2>&1; then
     fi
 fi
 if $have_valgrind; then
-    # The test binaries of the tests crate (the default debug profile, as
-    # stage 20 built them).
+    # The test binaries of the tests crate (oneshot's and mpmc's integration
+    # tests) and mpmc's unit tests (the default debug profile, as stage 20
+    # built them).
     mapfile -t binaries < <(
-        cargo test -p oneshot-tests --tests --no-run --message-format=json 2>/dev/null |
+        cargo test -p oneshot-tests -p mpmc --tests --no-run --message-format=json 2>/dev/null |
             grep -oE '"executable":"[^"]+"' | cut -d'"' -f4 | sort -u
     )
     ((${#binaries[@]} > 0)) || { echo "no test binaries found"; exit 1; }
@@ -106,7 +118,7 @@ if $have_valgrind; then
         t0=$SECONDS
         vlog=$(mktemp)
         rc=0
-        ONESHOT_REGRESS_ITERS=200 valgrind --quiet --error-exitcode=1 \
+        ONESHOT_REGRESS_ITERS=200 MPMC_STRESS_SECS=5 valgrind --quiet --error-exitcode=1 \
             --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
             "$bin" --test-threads=2 "${args[@]}" >"$vlog" 2>&1 || rc=$?
         grep -E '^test result|^==[0-9]+==' "$vlog" | tail -n 60 || true
@@ -126,6 +138,11 @@ if ensure_component nightly miri && ensure_component nightly rust-src; then
     cargo +nightly miri setup
     MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
         cargo +nightly miri test -p oneshot-tests --test regress_peers --test hostile
+    # mpmc: cancellation, disconnection, the rendezvous and mixed waiters
+    # (the tests of these binaries that need no runtime or real time).
+    MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
+        cargo +nightly miri test -p oneshot-tests --test mpmc_cancel --test mpmc_disconnect \
+        --test mpmc_rendezvous --test mpmc_mixed
 else
     echo "SKIPPED: miri (install failed)"
 fi

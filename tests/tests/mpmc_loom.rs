@@ -4,9 +4,10 @@
 //!
 //! Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p oneshot-tests --release --test mpmc_loom -- --nocapture`.
-//! The preemption bound is 3 unless `LOOM_MAX_PREEMPTIONS` says otherwise;
-//! each model prints how many interleavings it explored and how long that
-//! took.
+//! The preemption bound is `MPMC_LOOM_MAX_PREEMPTIONS` if set, else
+//! `LOOM_MAX_PREEMPTIONS`, else 3 (CI's stage 30 runs the oneshot models at 5
+//! and these at 3 in one `cargo test`). Each model prints how many
+//! interleavings it explored and how long that took.
 //!
 //! What the models cover (see RELIABILITY.md, "mpmc"):
 //!
@@ -55,10 +56,17 @@ use loom::future::block_on;
 use loom::thread;
 use mpmc::{RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 
-/// Runs `f` under every interleaving loom explores (preemption bound 3
-/// unless `LOOM_MAX_PREEMPTIONS` sets it) and prints how many that was.
+/// Runs `f` under every interleaving loom explores (preemption bound from
+/// `MPMC_LOOM_MAX_PREEMPTIONS`, else `LOOM_MAX_PREEMPTIONS`, else 3) and
+/// prints how many that was.
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
+    if let Ok(bound) = std::env::var("MPMC_LOOM_MAX_PREEMPTIONS") {
+        let bound = bound
+            .parse()
+            .expect("MPMC_LOOM_MAX_PREEMPTIONS is a number");
+        builder.preemption_bound = Some(bound);
+    }
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(3);
     }
