@@ -12,7 +12,10 @@
 #      selection of mpmc's);
 #   6. the MSRV (rust-version 1.81) build of the core and the macro crate.
 # Each part prints its name and time. A tool that cannot be installed because
-# its server is unreachable prints a loud SKIPPED line; any finding fails.
+# its server is unreachable prints a loud SKIPPED line; any finding fails the
+# stage. The mpmc parts, ThreadSanitizer, valgrind and Miri record a failure
+# and go on, so one finding does not hide the others; the stage then fails
+# at the end, naming them.
 set -euo pipefail
 # shellcheck source=.ci/lib.sh
 source .ci/lib.sh
@@ -25,8 +28,21 @@ MIRI_SEEDS=${MIRI_SEEDS:-0..8}
 MSRV=1.81
 HOST=x86_64-unknown-linux-gnu
 
+failed=()
+# Runs a command; on failure records the part's name instead of exiting.
+record() {
+    local rc=0
+    "$@" || rc=$?
+    if ((rc != 0)); then
+        echo "::: reliability: FAILED ($current_part): exit $rc"
+        failed+=("$current_part")
+    fi
+}
+
 part_started=$SECONDS
+current_part=""
 part() {
+    current_part=$*
     banner "reliability: $*"
     part_started=$SECONDS
 }
@@ -46,7 +62,7 @@ part "mpmc stress (${MPMC_SECS} s, release)"
 if [[ -n ${MPMC_STRESS_SEED:-} ]]; then
     echo "replaying MPMC_STRESS_SEED=$MPMC_STRESS_SEED"
 fi
-MPMC_STRESS_SECS=$MPMC_SECS cargo test --release -p oneshot-tests --test mpmc_stress -- --nocapture
+record env MPMC_STRESS_SECS="$MPMC_SECS" cargo test --release -p oneshot-tests --test mpmc_stress -- --nocapture
 part_done "mpmc stress"
 
 part "peer-bug regression loops (${REGRESS_ITERS} iterations each, release)"
@@ -72,7 +88,7 @@ part "ThreadSanitizer (nightly, -Zbuild-std)"
 if ensure_toolchain nightly && ensure_component nightly rust-src; then
     # halt_on_error: the first report fails the binary; a report at exit
     # would fail it too (exit code 66), this is just quicker to read.
-    RUSTFLAGS="-Zsanitizer=thread" RUSTDOCFLAGS="-Zsanitizer=thread" \
+    record env RUSTFLAGS="-Zsanitizer=thread" RUSTDOCFLAGS="-Zsanitizer=thread" \
         TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         ONESHOT_REGRESS_ITERS=2000 ONESHOT_STRESS_SECS=10 MPMC_STRESS_SECS=10 \
         CARGO_TARGET_DIR=target/tsan \
@@ -125,7 +141,7 @@ if $have_valgrind; then
         ((rc == 0)) || tail -n 80 "$vlog"
         rm -f "$vlog"
         echo "--- $name: exit $rc in $((SECONDS - t0)) s"
-        ((rc == 0))
+        ((rc == 0)) || { failed+=("valgrind $name"); echo "::: reliability: FAILED (valgrind $name)"; }
     done
 else
     echo "SKIPPED: valgrind (install failed)"
@@ -136,12 +152,12 @@ part_done "valgrind"
 part "Miri, seeds $MIRI_SEEDS, on the concurrency tests"
 if ensure_component nightly miri && ensure_component nightly rust-src; then
     cargo +nightly miri setup
-    MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
+    record env MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
         cargo +nightly miri test -p oneshot-tests --test regress_peers --test hostile
     # mpmc: cancellation, disconnection, the rendezvous and mixed waiters
     # (the tests of these binaries that need no runtime or real time).
-    MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
-        cargo +nightly miri test -p oneshot-tests --test mpmc_cancel --test mpmc_disconnect \
+    record env MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
+        cargo +nightly miri test -p oneshot-tests --no-fail-fast --test mpmc_cancel --test mpmc_disconnect \
         --test mpmc_rendezvous --test mpmc_mixed
 else
     echo "SKIPPED: miri (install failed)"
@@ -157,3 +173,9 @@ else
     echo "SKIPPED: toolchain $MSRV (install failed)"
 fi
 part_done "MSRV"
+
+if ((${#failed[@]} > 0)); then
+    echo "::: reliability: failed parts:"
+    printf '  %s\n' "${failed[@]}"
+    exit 1
+fi
