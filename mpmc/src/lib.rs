@@ -15,8 +15,9 @@
 //!   the only busy wait, and it waits for nothing in particular).
 //! * Waiting never allocates: a blocked thread's or a pending future's waiter
 //!   node lives in its own stack frame or future. `bounded(n)` allocates at
-//!   creation and never again; `unbounded` allocates one block per 32
-//!   messages and frees blocks as they are drained.
+//!   creation (one allocation) and never again; `unbounded` allocates at
+//!   most one block per 32 messages, keeps up to 4 drained blocks for reuse
+//!   and frees the rest as they are drained.
 //! * `try_send`/`try_recv` on `bounded(n >= 1)` and `unbounded` take no lock.
 //! * Cancellation is exact: a pending [`RecvFuture`] takes a message only in
 //!   the poll that returns it; a dropped [`SendFuture`] never sends half a
@@ -178,8 +179,8 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 /// Makes a channel with no capacity limit: sends never wait.
 ///
-/// It allocates one block per 32 messages in flight and frees each block once
-/// its messages are received.
+/// It allocates at most one block per 32 messages in flight; a block whose
+/// messages are all received is kept for reuse (up to 4) or freed.
 ///
 /// # Examples
 ///

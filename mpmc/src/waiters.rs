@@ -625,8 +625,8 @@ impl<T> Locked<'_, T> {
         unsafe { node.with(|n| core::mem::replace(&mut n.msg, msg)) }
     }
 
-    /// Resets a `Done` node to `Idle` (its message was collected).
-    #[cfg(feature = "std")]
+    /// Resets a `Done` (or `Woken`) node to `Idle`: its message was
+    /// collected, and it may be registered again.
     pub(crate) fn reset(&mut self, node: Pin<&Node<T>>) {
         // SAFETY: the lock is held.
         unsafe { node.with(|n| n.state = State::Idle) }

@@ -259,8 +259,14 @@ fn consumer(
             3 => driver.drive(pin!(rx.recv_async())).ok(),
             4 => {
                 // Poll once; if pending, drop it and receive blocking.
-                let mut fut = pin!(rx.recv_async());
-                match poll_pinned(fut.as_mut(), &driver.waker) {
+                // The future is dropped at the end of this block, before
+                // the blocking receive (a pending future that is neither
+                // polled nor dropped keeps a wake-up it was given).
+                let first = {
+                    let mut fut = pin!(rx.recv_async());
+                    poll_pinned(fut.as_mut(), &driver.waker)
+                };
+                match first {
                     Poll::Ready(r) => r.ok(),
                     Poll::Pending => rx.recv_timeout(HANG_LIMIT).ok(),
                 }

@@ -26,11 +26,11 @@
 //!
 //! A sender CASes the tail from `B | k` to `B | k + 1`: the slot is now its
 //! own. For the last slot (`k == BLOCK_CAP - 1`) it first takes a fresh block
-//! `N` (the list's one spare, or a new allocation) and CASes `B | k` to
+//! `N` (a spare, or a new allocation) and CASes `B | k` to
 //! `N | 0` instead: one CAS claims the last slot **and** installs the next
 //! block, so no sender ever sees a full block whose successor is missing. A
 //! sender that loses that race keeps its block for the rest of the call and
-//! leaves it as the spare (or frees it if a spare is already parked). The
+//! parks it as a spare (or frees it if all `SPARES` are taken). The
 //! winner then links `B.next = N` (a swap, see the head below), writes its
 //! message and publishes it by CASing the slot `EMPTY -> WRITTEN`.
 //!
@@ -86,7 +86,10 @@
 //! once, when the last obligation is gone; the thread that brings it to zero
 //! frees the block. All these updates are `AcqRel` RMWs on one counter, so
 //! every access to the block by any thread happens before the free. The
-//! blocks are therefore freed as they are drained, while the channel runs;
+//! blocks are therefore released as they are drained, while the channel
+//! runs: the releasing thread resets the block and parks it as a spare for a
+//! later install (to every other thread that is the same as a free and a new
+//! allocation at the same address), or frees it when `SPARES` are parked;
 //! `Drop` frees what is left.
 //!
 //! # Why nobody spins
@@ -143,6 +146,11 @@ const BLOCK_CAP: usize = 2;
 
 /// The low bits of a head or tail word (the block is aligned to 256 bytes).
 const LOW_MASK: usize = 0xff;
+/// Blocks kept for reuse (drained blocks, and blocks that lost an install
+/// race) before further ones are freed: a queue that stays short allocates
+/// nothing in its steady state, and a long one frees what it drains beyond
+/// this many.
+const SPARES: usize = 2;
 /// Tail flag: `disconnect` was called, no send claims a slot any more.
 const DISCONNECTED: usize = 0x80;
 /// Weight of the "move the head past this block" obligation in `left`; larger
@@ -201,6 +209,33 @@ impl<T> Block<T> {
         raw
     }
 
+    /// Puts a drained block back in the state `alloc` leaves it in.
+    ///
+    /// # Safety
+    /// As for [`Block::free`]: no other thread accesses the block now, and
+    /// it is only reached again through a publication (a spare slot's
+    /// Release CAS, then the install's tail CAS).
+    unsafe fn reset(block: *mut Self) {
+        // SAFETY: exclusive by the caller's contract; under loom the cell
+        // writes make any access racing with the reuse a reported race.
+        unsafe {
+            #[cfg(loom)]
+            for slot in &(*block).slots {
+                slot.msg.with_mut(|_| ());
+            }
+            // ORDERING: Relaxed: published by the Release CAS in `put_spare`.
+            (*block).next.store(ptr::null_mut(), Ordering::Relaxed);
+            // ORDERING: as above.
+            (*block)
+                .left
+                .store(BLOCK_CAP + CONVERSION, Ordering::Relaxed);
+            for slot in &(*block).slots {
+                // ORDERING: as above.
+                slot.state.store(EMPTY, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Frees a block (never drops a message: the cells are `MaybeUninit`).
     ///
     /// # Safety
@@ -254,8 +289,10 @@ pub(crate) struct List<T> {
     head_blocks: AtomicUsize,
     /// Blocks the tail has left (for `len` only).
     tail_blocks: AtomicUsize,
-    /// A block a sender allocated and did not need, kept for the next one.
-    spare: AtomicPtr<Block<T>>,
+    /// Blocks kept for the next installs: a drained block is recycled here
+    /// instead of freed, and a sender that lost the install race parks the
+    /// block it brought. A full set frees the extra block.
+    spares: [AtomicPtr<Block<T>>; SPARES],
     _owns: PhantomData<T>,
 }
 
@@ -283,7 +320,7 @@ impl<T> List<T> {
             tail: CachePadded::new(AtomicPtr::new(first)),
             head_blocks: AtomicUsize::new(0),
             tail_blocks: AtomicUsize::new(0),
-            spare: AtomicPtr::new(ptr::null_mut()),
+            spares: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             _owns: PhantomData,
         }
     }
@@ -596,6 +633,20 @@ impl<T> List<T> {
         // ORDERING: Acquire pairs with the Release publish CAS in `publish`,
         // so the message written before it is visible.
         let mut state = slot.state.load(Ordering::Acquire);
+        // A bounded optimistic re-read before giving the slot back: the
+        // sender claimed it an instant ago and is copying the message in.
+        // It waits for nothing in particular (after the bound we abandon,
+        // whatever the sender does), and saves the sender a re-send and the
+        // queue a slot when many receivers poll an almost empty list.
+        #[cfg(not(loom))]
+        for _ in 0..TAKE_REREADS {
+            if state != EMPTY {
+                break;
+            }
+            core::hint::spin_loop();
+            // ORDERING: as the load above.
+            state = slot.state.load(Ordering::Acquire);
+        }
         if state == EMPTY {
             // ORDERING: success AcqRel: Release pairs with the sender's
             // failure Acquire in `publish` (our accesses come before its
@@ -642,36 +693,44 @@ impl<T> List<T> {
         // its own update of this counter) happen before our free.
         if left.fetch_add(delta, Ordering::AcqRel).wrapping_add(delta) == 0 {
             // SAFETY: no obligation remains, so no thread can reach the block
-            // (module docs, reclamation).
-            unsafe { Block::free(block) };
+            // (module docs, reclamation): it can be reset and reused, which is
+            // to the other threads the same as freed and allocated again.
+            unsafe { Block::reset(block) };
+            self.put_spare(block);
         }
     }
 
-    /// A block for installing: the spare if one is parked, else a new one.
+    /// A block for installing: a spare if one is parked, else a new one.
     fn take_spare(&self) -> *mut Block<T> {
-        // ORDERING: Relaxed peek; the swap below does the synchronisation.
-        if !self.spare.load(Ordering::Relaxed).is_null() {
-            // ORDERING: Acquire pairs with the Release CAS in `put_spare`, so
-            // the spare's initialisation is visible.
-            let spare = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
-            if !spare.is_null() {
-                return spare;
+        for spare in &self.spares {
+            // ORDERING: Relaxed peek; the swap below does the synchronisation.
+            if !spare.load(Ordering::Relaxed).is_null() {
+                // ORDERING: Acquire pairs with the Release CAS in `put_spare`,
+                // so the spare's (re)initialisation is visible.
+                let block = spare.swap(ptr::null_mut(), Ordering::Acquire);
+                if !block.is_null() {
+                    return block;
+                }
             }
         }
         Block::alloc()
     }
 
-    /// Parks a block this call allocated (or took) and did not install.
+    /// Parks a fresh block this call did not install, or a drained block
+    /// (reset by the caller); frees it if every spare slot is taken.
     fn put_spare(&self, block: *mut Block<T>) {
-        // ORDERING: Release pairs with the Acquire swap in `take_spare`.
-        if self
-            .spare
-            .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
-            // SAFETY: the block was never published; we own it alone.
-            unsafe { Block::free(block) };
+        for spare in &self.spares {
+            // ORDERING: Release pairs with the Acquire swap in `take_spare`.
+            if spare
+                .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
         }
+        // SAFETY: the block was never published, or is drained and
+        // unreachable (the caller's contract); we own it alone.
+        unsafe { Block::free(block) };
     }
 
     /// Marks the list disconnected; true if this call did it.
@@ -759,11 +818,13 @@ impl<T> Drop for List<T> {
             block = next;
             offset = 0;
         }
-        // ORDERING: Relaxed: exclusive access.
-        let spare = self.spare.load(Ordering::Relaxed);
-        if !spare.is_null() {
-            // SAFETY: the spare is owned by the list alone.
-            unsafe { Block::free(spare) };
+        for spare in &self.spares {
+            // ORDERING: Relaxed: exclusive access.
+            let spare = spare.load(Ordering::Relaxed);
+            if !spare.is_null() {
+                // SAFETY: a spare is owned by the list alone.
+                unsafe { Block::free(spare) };
+            }
         }
     }
 }

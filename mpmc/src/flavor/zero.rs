@@ -387,6 +387,8 @@ pub(crate) fn poll_send<T>(
         // Offered: look at the node.
         match locked.state(node) {
             State::Done => {
+                // Ready for another offer (a `SendSink` reuses its node).
+                locked.reset(node);
                 drop(locked);
                 node.set_registered(false);
                 return Poll::Ready(Ok(()));
@@ -395,6 +397,7 @@ pub(crate) fn poll_send<T>(
                 let msg = locked
                     .set_msg(node, None)
                     .expect("an untaken offer holds its message");
+                locked.reset(node);
                 drop(locked);
                 node.set_registered(false);
                 return Poll::Ready(Err(SendError(msg)));
