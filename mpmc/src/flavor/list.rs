@@ -151,6 +151,14 @@ const LOW_MASK: usize = 0xff;
 /// nothing in its steady state, and a long one frees what it drains beyond
 /// this many.
 const SPARES: usize = 2;
+/// Re-reads of a claimed slot whose sender is still writing, before the
+/// receiver abandons it (see `take`).
+#[cfg(not(loom))]
+const TAKE_REREADS: u32 = 64;
+/// Then this many `yield_now`s (with `std`), for a sender descheduled
+/// mid-copy (2 cores, more threads); still bounded.
+#[cfg(not(loom))]
+const TAKE_YIELDS: u32 = if cfg!(feature = "std") { 8 } else { 0 };
 /// Tail flag: `disconnect` was called, no send claims a slot any more.
 const DISCONNECTED: usize = 0x80;
 /// Weight of the "move the head past this block" obligation in `left`; larger
@@ -639,11 +647,17 @@ impl<T> List<T> {
         // whatever the sender does), and saves the sender a re-send and the
         // queue a slot when many receivers poll an almost empty list.
         #[cfg(not(loom))]
-        for _ in 0..TAKE_REREADS {
+        for round in 0..TAKE_REREADS + TAKE_YIELDS {
             if state != EMPTY {
                 break;
             }
-            core::hint::spin_loop();
+            if round < TAKE_REREADS {
+                core::hint::spin_loop();
+            } else {
+                // The sender may be descheduled mid-copy on this very CPU.
+                #[cfg(feature = "std")]
+                std::thread::yield_now();
+            }
             // ORDERING: as the load above.
             state = slot.state.load(Ordering::Acquire);
         }
