@@ -413,7 +413,7 @@ impl Context<'_> {
                     " Sends a {what} command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Errors\n\n `CallError::Timeout` if the mailbox had no room in time (the command is dropped), `CallError::Disconnected` if the actor is gone."
                 );
                 let try_doc = format!(
-                    " Sends a {what} command if the mailbox has room now, without waiting.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone; either way the command comes back in the error."
+                    " Sends a {what} command if the mailbox has room now, without waiting. On a rendezvous mailbox (`bounded(0)`) there is room only while an actor thread waits in `serve_blocking`; an actor task (`serve`) never makes room for a `try_` call.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone; either way the command comes back in the error."
                 );
                 methods.push(quote! {
                     #(#cfgs)* #(#docs)* #sep #[doc = #call_doc]
@@ -453,7 +453,7 @@ impl Context<'_> {
                 " Sends a {what} request and waits for its reply, blocking the thread for at most `timeout`: one deadline covers waiting for room in the mailbox and waiting for the reply.\n\n # Errors\n\n `CallError::Timeout` if the deadline passed first (a request the mailbox accepted stays with the actor, which sees `is_abandoned()`), {errors}."
             );
             let try_doc = format!(
-                " Sends a {what} request if the mailbox has room now, without waiting, and returns the receiver its reply arrives on.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone. Either way the request comes back together with its reply receiver, so it can be sent again with `{client_name}::send` (or `send_blocking`, `send_timeout`, `try_send`) and still be answered."
+                " Sends a {what} request if the mailbox has room now, without waiting, and returns the receiver its reply arrives on. On a rendezvous mailbox (`bounded(0)`) there is room only while an actor thread waits in `serve_blocking`; an actor task (`serve`) never makes room for a `try_` call.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone. Either way the request comes back together with its reply receiver, so it can be sent again with `{client_name}::send` (or `send_blocking`, `send_timeout`, `try_send`) and still be answered."
             );
             methods.push(quote! {
                 #(#cfgs)* #(#docs)* #sep #[doc = #call_doc]
