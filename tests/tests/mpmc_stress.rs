@@ -296,6 +296,11 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
     };
     let creation = before_channel.elapsed();
     count_this_thread(false);
+    // The counters are global (every counting thread adds to them), so the
+    // workers' allocations are one window over the whole round, not a sum of
+    // per-thread windows (which would count each allocation once per thread
+    // running at the time).
+    let workers_window = AllocSnapshot::now();
 
     let status: Status = Arc::new(
         (0..round.producers + round.consumers)
@@ -441,20 +446,9 @@ fn run_round(round: Round, rng: &mut Rng) -> usize {
             .collect();
         assert!(missing.is_empty(), "{what}: lost: {missing:?}");
     }
-    // Memory: balanced, and nothing per message or waiter for bounded.
-    let mut sum = AllocSnapshot::default();
-    for s in producers
-        .iter()
-        .map(|p| p.allocs)
-        .chain(consumers.iter().map(|c| c.allocs))
-        .chain([creation, main_drop])
-    {
-        sum.allocs += s.allocs;
-        sum.frees += s.frees;
-        sum.bytes_allocated += s.bytes_allocated;
-        sum.bytes_freed += s.bytes_freed;
-    }
-    let workers = sum.allocs - creation.allocs;
+    // Memory: nothing per message or waiter for bounded.
+    let _ = (creation, main_drop);
+    let workers = workers_window.elapsed().allocs;
     match round.cap {
         Some(_) => assert_eq!(
             workers, 0,
