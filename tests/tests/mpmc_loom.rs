@@ -734,6 +734,42 @@ fn rendezvous_recv_future_dropped_then_recv_vs_send() {
     });
 }
 
+/// The shape of the rendezvous hang the stress test finds (`mpmc_stress`,
+/// "try_send spinning, then send" against "recv_async polled once, dropped,
+/// then recv_timeout"): the receiver polls a receive future once and drops
+/// it, then waits in `recv_timeout` with a deadline that does not pass
+/// during the model (under loom its timed park is a yield); the sender
+/// tries `try_send` once and then blocks in `send`. They must meet.
+#[test]
+fn rendezvous_recv_future_dropped_then_recv_timeout_vs_try_send_then_send() {
+    model(
+        "rendezvous_recv_future_dropped_then_recv_timeout_vs_try_send_then_send",
+        || {
+            let ledger = Ledger::new();
+            let (tx, rx) = mpmc::bounded::<Msg>(0);
+            let l = Arc::clone(&ledger);
+            let sender = thread::spawn(move || match tx.try_send(l.msg(0)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(msg)) => tx.send(msg).unwrap(),
+                Err(TrySendError::Disconnected(_)) => panic!("disconnected"),
+            });
+            let receiver = thread::spawn(move || {
+                let (_count, waker) = counting_waker();
+                {
+                    let mut future = pin!(rx.recv_async());
+                    if let Poll::Ready(msg) = poll(future.as_mut(), &waker) {
+                        return msg.unwrap().id;
+                    }
+                }
+                rx.recv_timeout(Duration::from_secs(3600)).unwrap().id
+            });
+            sender.join().unwrap();
+            assert_eq!(receiver.join().unwrap(), 0);
+            ledger.assert_all_dropped_once();
+        },
+    );
+}
+
 /// Rendezvous with both sides giving up once: `send_timeout` and
 /// `recv_timeout` with a zero timeout (each may register, find the deadline
 /// passed and withdraw, racing the other), then a blocking `send` and
