@@ -71,6 +71,10 @@ pub(crate) struct Chan<T> {
 /// costs about 5 µs each way; 8 yields were not enough).
 #[cfg(all(feature = "std", not(loom)))]
 const SPINS: u32 = 16;
+/// Re-reads of a slot found busy in a registrant's re-check before it pays
+/// the heavy barrier (`barrier.rs`). Bounded, like the wait before parking.
+#[cfg(not(loom))]
+const BUSY_REREADS: u32 = 64;
 #[cfg(all(feature = "std", not(loom)))]
 const YIELDS: u32 = 16;
 
@@ -128,12 +132,16 @@ impl<T> Chan<T> {
                 waiters: Waiters::new(),
             });
         }
-        // SAFETY: just initialised, and not shared yet.
-        let chan = unsafe { &mut *this.as_ptr() };
+        // SAFETY: just initialised, and not shared yet. A shared reference,
+        // so the word pointers derived from it stay valid beside the other
+        // shared references the handles make later (no `&mut` ever follows
+        // until `free`).
+        let chan = unsafe { this.as_ref() };
         if let Flavor::Array(array) = &chan.flavor {
             let (rx, tx) = array.wait_words();
             // SAFETY: the words live in the same allocation as the waiter
-            // lists, which never moves and is freed as a whole.
+            // lists, which never moves and is freed as a whole; the channel
+            // is not shared yet.
             unsafe { chan.waiters.bind_flag_words(rx, tx) };
         }
         this
@@ -399,7 +407,22 @@ impl<T> Chan<T> {
                 Ok(done) => self.finish_array_send(done),
                 Err((msg, Outcome::Disconnected)) => Err(TrySendError::Disconnected(msg)),
                 Err((msg, Outcome::Idle)) => Err(TrySendError::Full(msg)),
-                Err((msg, Outcome::Busy)) => {
+                Err((mut msg, Outcome::Busy)) => {
+                    // The receiver holding the slot is a memcpy away from
+                    // releasing it: a bounded re-read usually sees that and
+                    // saves the heavy barrier (a system call).
+                    #[cfg(not(loom))]
+                    for _ in 0..BUSY_REREADS {
+                        core::hint::spin_loop();
+                        msg = match array.send(msg) {
+                            Ok(done) => return self.finish_array_send(done),
+                            Err((msg, Outcome::Busy)) => msg,
+                            Err((msg, Outcome::Idle)) => return Err(TrySendError::Full(msg)),
+                            Err((msg, Outcome::Disconnected)) => {
+                                return Err(TrySendError::Disconnected(msg))
+                            }
+                        };
+                    }
                     array.heavy_barrier();
                     match array.try_send(msg) {
                         Ok(done) => self.finish_array_send(done),
@@ -433,6 +456,23 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(array) => match array.recv() {
                 Err(Outcome::Busy) => {
+                    // As in `recheck_send`: the sender is a memcpy away from
+                    // publishing.
+                    #[cfg(not(loom))]
+                    for _ in 0..BUSY_REREADS {
+                        core::hint::spin_loop();
+                        match array.recv() {
+                            Ok((msg, wake_tx)) => {
+                                if wake_tx {
+                                    self.waiters.notify_one(Side::Tx);
+                                }
+                                return Ok(msg);
+                            }
+                            Err(Outcome::Busy) => {}
+                            Err(Outcome::Idle) => return Err(TryRecvError::Empty),
+                            Err(Outcome::Disconnected) => return Err(TryRecvError::Disconnected),
+                        }
+                    }
                     array.heavy_barrier();
                     self.try_recv()
                 }

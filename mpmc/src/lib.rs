@@ -87,8 +87,9 @@
 //!   [`bounded`], [`unbounded`], `try_send`, `try_recv`, `close` and the
 //!   counts remain.
 //! * `async` (default): `send_async`, `recv_async`, `closed`.
-//! * `futures`: `Stream`/`FusedStream` for receivers ([`Receiver::stream`]),
-//!   `Sink` for senders ([`Sender::sink`]), `FusedFuture` for the futures.
+//! * `futures`: `Stream`/`FusedStream` for receivers (`Receiver::stream`,
+//!   `into_stream`), `Sink` for senders (`Sender::sink`, `into_sink`),
+//!   `FusedFuture` for the futures.
 //!
 //! # Guarantees
 //!

@@ -296,7 +296,7 @@ pub(crate) struct Waiters<T> {
     /// For `bounded(n >= 1)`: the claim words whose `*_WAIT` bit (bit 0)
     /// mirrors "the rx (tx) list is not empty", set and cleared under the
     /// lock (see `flavor/array.rs`). Null for the other flavors.
-    flag_words: [*const AtomicUsize; 2],
+    flag_words: core::cell::Cell<[*const AtomicUsize; 2]>,
     /// `lists.rx.len`, stored under the lock, read by senders after a publish.
     rx_len: AtomicUsize,
     /// `lists.tx.len`, stored under the lock, read by receivers after a release.
@@ -324,7 +324,7 @@ impl<T> Waiters<T> {
             }),
             rx_len: AtomicUsize::new(0),
             tx_len: AtomicUsize::new(0),
-            flag_words: [ptr::null(); 2],
+            flag_words: core::cell::Cell::new([ptr::null(); 2]),
         }
     }
 
@@ -333,9 +333,10 @@ impl<T> Waiters<T> {
     ///
     /// # Safety
     ///
-    /// Both words outlive `self` (they live in the same allocation).
-    pub(crate) unsafe fn bind_flag_words(&mut self, rx: &AtomicUsize, tx: &AtomicUsize) {
-        self.flag_words = [rx, tx];
+    /// Both words outlive `self` (they live in the same allocation), and
+    /// this is called once, before the channel is shared with another thread.
+    pub(crate) unsafe fn bind_flag_words(&self, rx: &AtomicUsize, tx: &AtomicUsize) {
+        self.flag_words.set([rx, tx]);
     }
 
     pub(crate) fn lock(&self) -> Locked<'_, T> {
@@ -444,8 +445,8 @@ impl<T> Locked<'_, T> {
     fn publish_len(&mut self, side: Side) {
         let len = self.guard.list(side).len;
         let (cell, word) = match side {
-            Side::Rx => (&self.waiters.rx_len, self.waiters.flag_words[0]),
-            Side::Tx => (&self.waiters.tx_len, self.waiters.flag_words[1]),
+            Side::Rx => (&self.waiters.rx_len, self.waiters.flag_words.get()[0]),
+            Side::Tx => (&self.waiters.tx_len, self.waiters.flag_words.get()[1]),
             Side::Closed => return,
         };
         if !word.is_null() {
