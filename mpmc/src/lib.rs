@@ -37,7 +37,7 @@
 //! #         std::thread::yield_now();
 //! #     }
 //! # }
-//! let (tx, rx) = mpmc::bounded(2);
+//! let (tx, rx) = mpmc::bounded(4); // room for all four messages
 //!
 //! // A thread sends with the blocking form...
 //! let producer = {
