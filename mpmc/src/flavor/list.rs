@@ -41,11 +41,9 @@
 //! `B | k + 1`. Only then does it look at the slot (looking first would
 //! dereference a block it has no claim on, see reclamation). If the slot is
 //! `WRITTEN` it takes the message. If the sender is still writing, the
-//! receiver does not wait: after a bounded re-read it first tries to give
-//! the claim back (CAS the head from `B | k + 1` back to `B | k`, which only
-//! succeeds if nobody claimed after it; the block cannot be reused meanwhile,
-//! since its slot `k` is unfinished), and reports `Empty` — nothing is
-//! wasted. Otherwise it CASes the slot `EMPTY -> ABANDONED` and reports
+//! receiver does not wait: after a bounded re-read (the sender is usually a
+//! memcpy away from publishing) it CASes the slot `EMPTY -> ABANDONED` and
+//! reports
 //! `Empty`. The sender's publish CAS then fails; it takes its message back
 //! and sends it again at the new tail, so it is published (and, by the
 //! caller, announced) after all. Whoever loses the slot's CAS race knows it.
@@ -517,25 +515,6 @@ impl<T> List<T> {
                     if last {
                         // SAFETY: claiming the last slot also took one pin.
                         unsafe { self.help(block) };
-                    } else {
-                        // SAFETY: we claimed slot `offset` of `block`, which
-                        // keeps the block alive.
-                        let slot = unsafe { &(*block).slots[offset] };
-                        if !Self::written_soon(slot) {
-                            // The sender is still writing: give the claim
-                            // back if nobody claimed after us (then the
-                            // sender's publish succeeds and no slot is
-                            // wasted). `head == new` proves that: the block
-                            // cannot be reused while our slot is unfinished.
-                            // ORDERING: AcqRel/Acquire as the claim CAS.
-                            if self
-                                .head
-                                .compare_exchange(new, prev, Ordering::AcqRel, Ordering::Acquire)
-                                .is_ok()
-                            {
-                                return Err(TryRecvError::Empty);
-                            }
-                        }
                     }
                     // SAFETY: we claimed slot `offset` of `block`.
                     return unsafe { self.take(block, offset) }.ok_or(TryRecvError::Empty);
@@ -664,6 +643,10 @@ impl<T> List<T> {
         // ORDERING: Acquire pairs with the Release publish CAS in `publish`,
         // so the message written before it is visible.
         let mut state = slot.state.load(Ordering::Acquire);
+        if state == EMPTY && Self::written_soon(slot) {
+            // ORDERING: as the load above.
+            state = slot.state.load(Ordering::Acquire);
+        }
         if state == EMPTY {
             // ORDERING: success AcqRel: Release pairs with the sender's
             // failure Acquire in `publish` (our accesses come before its
@@ -689,8 +672,8 @@ impl<T> List<T> {
     /// Whether the claimed `slot` is (or within a bounded re-read becomes)
     /// written. A bounded optimistic re-read: the sender claimed the slot an
     /// instant ago and is copying the message in. It waits for nothing in
-    /// particular (after the bound the caller gives the claim back or
-    /// abandons the slot, whatever the sender does).
+    /// particular (after the bound the caller abandons the slot, whatever
+    /// the sender does).
     fn written_soon(slot: &Slot<T>) -> bool {
         // ORDERING: Acquire pairs with the Release publish CAS in `publish`
         // (the receiver's own load in `take` is what reads the message).
@@ -960,36 +943,14 @@ mod tests {
         }
 
         #[test]
-        fn list_claim_given_back_while_the_sender_writes() {
-            let list = List::new();
-            let mut fresh = ptr::null_mut();
-            let claim = list.claim(&mut fresh).unwrap();
-            assert_eq!(list.len(), 1);
-            // The receiver meets the claimed, unwritten slot: Empty, no wait,
-            // and (nobody claimed after it) it gives its claim back.
-            assert_eq!(list.try_recv(), Err(TryRecvError::Empty));
-            // SAFETY: our claim, unfinished.
-            assert_eq!(unsafe { list.publish(&claim, 7) }, Ok(()));
-            list.try_send(8).unwrap();
-            assert_eq!(list.try_recv(), Ok(7));
-            assert_eq!(list.try_recv(), Ok(8));
-            assert_eq!(list.try_recv(), Err(TryRecvError::Empty));
-        }
-
-        #[test]
         fn list_abandoned_slot_is_resent() {
             let list = List::new();
             let mut fresh = ptr::null_mut();
             let claim = list.claim(&mut fresh).unwrap();
-            // A receiver that claimed the unwritten slot and could not give
-            // the claim back abandons it.
-            // ORDERING: single thread.
-            let head = list.head.load(Ordering::Relaxed);
-            // ORDERING: single thread.
-            list.head
-                .store(tagged(block_of(head), low(head) + 1), Ordering::Relaxed);
-            // SAFETY: we "claimed" slot 0 by moving the head by hand.
-            assert!(unsafe { list.take(block_of(head), 0) }.is_none());
+            assert_eq!(list.len(), 1);
+            // The receiver meets the claimed, unwritten slot: after its
+            // bounded re-read it abandons the slot and reports Empty.
+            assert_eq!(list.try_recv(), Err(TryRecvError::Empty));
             // SAFETY: our claim, unfinished.
             assert_eq!(unsafe { list.publish(&claim, 7) }, Err(7));
             list.try_send(7).unwrap();
