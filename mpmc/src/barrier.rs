@@ -19,7 +19,7 @@
 //! of being written or read (see `flavor/array.rs`, "Waiting"), and when the
 //! last receiver drains the queue: both rare. Where `membarrier` is
 //! unavailable (another OS or architecture, an old kernel, a seccomp filter,
-//! valgrind, Miri, loom), both barriers are `fence(SeqCst)`: the protocol is
+//! valgrind, Miri, loom), both barriers are a `SeqCst` fence: the protocol is
 //! the same, it just costs one fence per publish. A channel decides its mode
 //! when it is created and keeps it.
 //!

@@ -95,7 +95,7 @@
 //!
 //! A message's write happens before its read (the slot's Release publish
 //! pairs with the receiver's Acquire). Wake-ups are never lost: each side of
-//! every registration/notification race has a `fence(SeqCst)` between its
+//! every registration/notification race has a `SeqCst` fence between its
 //! store and its load (see the notes in `waiters.rs`). No user code — a
 //! waker's `clone`/`wake`/`drop` or a message's `Drop` — runs while the
 //! waiter lock is held.

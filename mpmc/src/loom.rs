@@ -7,10 +7,10 @@
 //!
 //! Unlike `oneshot`'s shim, loads are *not* modelled as read-modify-writes
 //! here: the channel's correctness rests on store-buffering windows (a store
-//! followed by a load of another location, closed by `fence(SeqCst)` on both
+//! followed by a load of another location, closed by a `SeqCst` fence on both
 //! sides), and an RMW-load always reads the newest value, which would hide
 //! exactly the stale reads those fences exist for. loom 0.7 does model
-//! `fence(SeqCst)`; it does not model `SeqCst` on plain loads and stores, so
+//! a `SeqCst` fence; it does not model `SeqCst` on plain loads and stores, so
 //! the crate never relies on those (every store-buffering window is closed by
 //! an explicit fence or by an RMW on one shared location).
 

@@ -42,7 +42,7 @@
 //! The queue itself is lock-free, so a registration and a publish race like
 //! the store-buffering litmus test: the registrant stores its node (and the
 //! list length) and then re-checks the queue; the publisher stores a message
-//! and then checks the length. Each side has a `fence(SeqCst)` between its
+//! and then checks the length. Each side has a `SeqCst` fence between its
 //! store and its load (the registrant's in `Chan::recheck_*`, the
 //! publisher's in [`Waiters::has_waiters`]), so at least one of them sees the
 //! other: either the re-check finds the message, or the publisher finds the
@@ -459,6 +459,8 @@ impl<T> Locked<'_, T> {
             if was == 0 && len != 0 {
                 word.fetch_or(1, Ordering::SeqCst);
             } else if was != 0 && len == 0 {
+                // ORDERING: as the set above; a clear only happens with the
+                // list empty, under the lock.
                 word.fetch_and(!1, Ordering::SeqCst);
             }
         }

@@ -870,6 +870,7 @@ mod tests {
 
     impl Drop for Counted {
         fn drop(&mut self) {
+            // ORDERING: Relaxed: a test counter, read after the threads joined.
             self.0.fetch_add(1, StdOrdering::Relaxed);
         }
     }
@@ -932,6 +933,7 @@ mod tests {
                 for _ in 0..BLOCK_CAP + 2 {
                     drop(list.try_recv().unwrap());
                 }
+                // ORDERING: Relaxed: a test counter, read after the threads joined.
                 assert_eq!(drops.load(StdOrdering::Relaxed), BLOCK_CAP + 2);
                 list.disconnect();
                 match list.try_send(Counted(drops.clone())) {
@@ -939,6 +941,7 @@ mod tests {
                     _ => panic!("send after disconnect succeeded"),
                 }
             }
+            // ORDERING: Relaxed: a test counter, read after the threads joined.
             assert_eq!(drops.load(StdOrdering::Relaxed), total + 1);
         }
 
@@ -972,6 +975,7 @@ mod tests {
                 assert_eq!(list.try_recv(), Ok(i));
             }
             // Claim the last slot by hand, without linking.
+            // ORDERING: Acquire, as in `claim` (a test driving the protocol by hand).
             let tail = list.tail.load(Ordering::Acquire);
             let block = block_of(tail);
             let next = Block::<usize>::alloc();
@@ -1022,6 +1026,7 @@ mod tests {
                     thread::spawn(move || {
                         let mut got = Vec::new();
                         let mut last = [None::<usize>; SENDERS];
+                        // ORDERING: Relaxed: a test counter, read after the threads joined.
                         while done.load(StdOrdering::Relaxed) < SENDERS * per_sender {
                             match list.try_recv() {
                                 Ok((s, i)) => {
@@ -1029,6 +1034,7 @@ mod tests {
                                     assert!(last[s].map_or(true, |l| l < i));
                                     last[s] = Some(i);
                                     got.push((s, i));
+                                    // ORDERING: Relaxed: a test counter, read after the threads joined.
                                     done.fetch_add(1, StdOrdering::Relaxed);
                                 }
                                 Err(TryRecvError::Empty) => thread::yield_now(),
@@ -1066,6 +1072,7 @@ mod tests {
             let runs = Arc::new(StdAtomicUsize::new(0));
             let counter = runs.clone();
             loom::model(move || {
+                // ORDERING: Relaxed: a test counter, read after the threads joined.
                 counter.fetch_add(1, StdOrdering::Relaxed);
                 f();
             });
@@ -1216,6 +1223,7 @@ mod tests {
                 sender.join().unwrap();
                 receiver.join().unwrap();
                 drop(list);
+                // ORDERING: Relaxed: a test counter, read after the threads joined.
                 assert_eq!(drops.load(StdOrdering::Relaxed), 3);
             });
         }
