@@ -11,8 +11,9 @@
 //!
 //! * Waiting never spins on another thread: a slot that another thread is in
 //!   the middle of writing or reading makes the operation report
-//!   `Empty`/`Full` or park, never loop (a bounded re-read before parking is
-//!   the only busy wait, and it waits for nothing in particular).
+//!   `Empty`/`Full` or park, never loop (the only busy waits are bounded
+//!   re-reads, before parking or before the slow path, which wait for
+//!   nothing in particular).
 //! * Waiting never allocates: a blocked thread's or a pending future's waiter
 //!   node lives in its own stack frame or future. `bounded(n)` allocates at
 //!   creation (one allocation) and never again; `unbounded` allocates at
