@@ -795,8 +795,11 @@ impl<T> List<T> {
         // ORDERING: Acquire on all four: a snapshot, each pairs with the RMWs
         // that wrote it; nothing is dereferenced.
         let head_blocks = self.head_blocks.load(Ordering::Acquire);
+        // ORDERING: as above.
         let head = self.head.load(Ordering::Acquire);
+        // ORDERING: as above.
         let tail_blocks = self.tail_blocks.load(Ordering::Acquire);
+        // ORDERING: as above.
         let tail = self.tail.load(Ordering::Acquire);
         let head_pos = head_blocks * BLOCK_CAP + low(head).min(BLOCK_CAP);
         let tail_pos = tail_blocks * BLOCK_CAP + (low(tail) & !DISCONNECTED);
@@ -812,6 +815,7 @@ impl<T> Drop for List<T> {
         // ORDERING: Relaxed: exclusive access (whoever handed us the list
         // synchronised with every thread that used it).
         let head = self.head.load(Ordering::Relaxed);
+        // ORDERING: as above.
         let tail = self.tail.load(Ordering::Relaxed);
         let tail_block = block_of(tail);
         let tail_offset = low(tail) & !DISCONNECTED;
@@ -979,6 +983,7 @@ mod tests {
             let tail = list.tail.load(Ordering::Acquire);
             let block = block_of(tail);
             let next = Block::<usize>::alloc();
+            // ORDERING: AcqRel/Acquire, as the claim CAS in `claim`.
             assert!(list
                 .tail
                 .compare_exchange(tail, next, Ordering::AcqRel, Ordering::Acquire)
@@ -1076,6 +1081,7 @@ mod tests {
                 counter.fetch_add(1, StdOrdering::Relaxed);
                 f();
             });
+            // ORDERING: as above.
             std::println!("{name}: {} interleavings", runs.load(StdOrdering::Relaxed));
         }
 
