@@ -111,6 +111,7 @@
 // - errors.rs; loom.rs: the std/loom switch.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![cfg_attr(
     not(any(feature = "std", feature = "async")),
@@ -147,12 +148,15 @@ pub use errors::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
 pub use sender::Sender;
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 pub use stream::{RecvStream, SendSink};
 
 /// Makes a channel holding at most `cap` messages; `bounded(0)` is a

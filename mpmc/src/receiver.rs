@@ -89,6 +89,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.chan().recv_blocking(None).map_err(|_| RecvError)
     }
@@ -132,6 +133,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(3));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan()
             .recv_blocking(Instant::now().checked_add(timeout))
@@ -153,6 +155,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv_deadline(soon).unwrap_err().is_timeout());
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.chan().recv_blocking(Some(deadline))
     }
@@ -184,6 +187,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn recv_async(&self) -> RecvFuture<'_, T> {
         RecvFuture::new(Handle::Borrowed(self))
     }
@@ -213,6 +217,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(block_on(fut), Ok(9));
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn into_recv_async(self) -> RecvFuture<'static, T> {
         RecvFuture::new(Handle::Owned(self))
     }
@@ -229,6 +234,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { receiver: self }
     }
@@ -396,11 +402,13 @@ impl<T> fmt::Debug for Receiver<T> {
 
 /// A blocking iterator over a borrowed receiver; see [`Receiver::iter`].
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
@@ -409,6 +417,7 @@ impl<T> Iterator for Iter<'_, T> {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Iter").finish_non_exhaustive()
@@ -437,11 +446,13 @@ impl<T> fmt::Debug for TryIter<'_, T> {
 /// A blocking iterator that owns the receiver; see
 /// [`IntoIterator for Receiver`](Receiver#impl-IntoIterator-for-Receiver<T>).
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct IntoIter<T> {
     receiver: Receiver<T>,
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
@@ -450,6 +461,7 @@ impl<T> Iterator for IntoIter<T> {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IntoIter").finish_non_exhaustive()
@@ -467,6 +479,7 @@ impl<T> fmt::Debug for IntoIter<T> {
 /// }
 /// ```
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> IntoIterator for Receiver<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
@@ -486,6 +499,7 @@ impl<T> IntoIterator for Receiver<T> {
 /// }
 /// ```
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<'a, T> IntoIterator for &'a Receiver<T> {
     type Item = T;
     type IntoIter = Iter<'a, T>;

@@ -96,6 +96,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
         self.chan()
             .send_blocking(msg, None)
@@ -156,6 +157,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send_timeout(2, Duration::from_millis(5)), Err(SendTimeoutError::Timeout(2)));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.chan()
             .send_blocking(msg, Instant::now().checked_add(timeout))
@@ -178,6 +180,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv(), Ok(1));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         self.chan().send_blocking(msg, Some(deadline))
     }
@@ -211,6 +214,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv(), Ok("hello"));
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
         SendFuture::new(Handle::Borrowed(self), msg)
     }
@@ -240,6 +244,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn into_send_async(self, msg: T) -> SendFuture<'static, T> {
         SendFuture::new(Handle::Owned(self), msg)
     }
@@ -306,6 +311,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn closed(&self) -> Closed<'_, T> {
         Closed::new(self.chan())
     }

@@ -3,7 +3,7 @@
 //! documented with examples; this crate is an implementation detail and is
 //! pinned by an exact version from `oneshot`.
 //!
-//! [`oneshot`]: https://docs.rs/oneshot
+//! [`oneshot`]: ../oneshot/index.html
 
 // The pipeline, one job per module:
 //
@@ -39,7 +39,7 @@ use proc_macro::TokenStream;
 /// * generates `new(fields...) -> (Self, oneshot::Receiver<T>)`, taking the
 ///   fields in declaration order, `reply(self, T) -> Result<(), SendError<T>>`,
 ///   and `is_abandoned(&self) -> bool` (the requester dropped its receiver);
-/// * implements [`oneshot::Request`](https://docs.rs/oneshot), so generic
+/// * implements [`oneshot::Request`](../oneshot/trait.Request.html), so generic
 ///   code can serve every request type.
 ///
 /// ```

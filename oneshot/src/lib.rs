@@ -106,6 +106,7 @@
 // * `loom.rs`: the only place that switches to loom's primitives.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![warn(
     clippy::std_instead_of_core,
@@ -133,6 +134,7 @@ pub use request::Request;
 pub use sender::Sender;
 
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use oneshot_macros::oneshot_reply;
 
 /// The `mpmc` crate, the mailbox of `#[oneshot_reply(client)]` actors, so
@@ -146,6 +148,7 @@ pub use oneshot_macros::oneshot_reply;
 /// assert_eq!(receiver.try_recv(), Ok(7));
 /// ```
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use mpmc;
 
 #[doc(hidden)]

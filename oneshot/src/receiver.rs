@@ -422,6 +422,7 @@ impl<T> Receiver<T> {
     /// # worker.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     #[inline]
     pub fn recv(self) -> Result<T, RecvError> {
         let shared = self.shared();
@@ -460,6 +461,7 @@ impl<T> Receiver<T> {
     /// # worker.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_ref(&self) -> Result<T, RecvError> {
         match self.block(|| None) {
             Ok(message) => Ok(message),
@@ -491,6 +493,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(receiver.recv_timeout(wait), Ok(9));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         // A timeout too large to add to `now` is as good as none.
         self.block(|| Instant::now().checked_add(timeout))
@@ -514,6 +517,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(receiver.recv_deadline(deadline), Ok("early"));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.block(|| Some(deadline))
     }
@@ -766,6 +770,7 @@ fn copy_own_waker<T>(shared: &Channel<T>, state: usize) -> Option<ManuallyDrop<W
 /// [`will_wake`](core::task::Waker::will_wake) the stored one, it neither
 /// clones it nor makes any atomic read-modify-write.
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl<T> Future for Receiver<T> {
     type Output = Result<T, crate::RecvError>;
 
@@ -779,7 +784,7 @@ impl<T> Future for Receiver<T> {
 }
 
 /// With the `futures` feature, the receiver is a
-/// [`FusedFuture`](futures_core::future::FusedFuture): it reports itself
+/// [`FusedFuture`](https://docs.rs/futures-core/0.3/futures_core/future/trait.FusedFuture.html): it reports itself
 /// terminated once a receive has returned its final result (see
 /// [`Receiver::is_terminated`]), so `futures::select!` can take
 /// `&mut receiver` without `.fuse()`.
@@ -800,6 +805,7 @@ impl<T> Future for Receiver<T> {
 /// assert!(FusedFuture::is_terminated(&receiver));
 /// ```
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> futures_core::future::FusedFuture for Receiver<T> {
     fn is_terminated(&self) -> bool {
         Receiver::is_terminated(self)
