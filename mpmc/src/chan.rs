@@ -36,7 +36,6 @@ use crate::errors::{RecvError, SendError};
 use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
 use crate::flavor::array::{Array, Outcome};
-use crate::flavor::list::List;
 use crate::flavor::zero::{self, Zero};
 use crate::flavor::Flavor;
 #[cfg(feature = "std")]
@@ -93,8 +92,15 @@ impl<T> Chan<T> {
         })
     }
 
+    /// An `unbounded()` channel: a ring in the channel's allocation, as for
+    /// `bounded`, plus an overflow that allocates only while the ring is full.
     pub(crate) fn new_unbounded() -> NonNull<Self> {
-        Self::allocate(0, |_| Flavor::List(List::new()))
+        let cap = Array::<T>::unbounded_capacity();
+        Self::allocate(cap, |slots| {
+            let slots = slots.expect("a ring has slots");
+            // SAFETY: as in `new_bounded`.
+            Flavor::Array(unsafe { Array::new_unbounded(cap, Barriers::new(), slots) })
+        })
     }
 
     /// The channel's allocation: the channel, then `ring_cap` ring slots
@@ -156,7 +162,7 @@ impl<T> Chan<T> {
         // SAFETY: live until the drop below.
         let ring_cap = match unsafe { &this.as_ref().flavor } {
             Flavor::Array(array) => array.capacity(),
-            Flavor::List(_) | Flavor::Zero(_) => 0,
+            Flavor::Zero(_) => 0,
         };
         let (layout, _) = Self::layout(ring_cap);
         // SAFETY: per the contract; the layout is the one `allocate` used.
@@ -271,7 +277,6 @@ impl<T> Chan<T> {
     pub(crate) fn disconnect(&self) -> bool {
         let first = match &self.flavor {
             Flavor::Array(array) => array.disconnect(),
-            Flavor::List(list) => list.disconnect(),
             Flavor::Zero(zero) => zero.disconnect(),
         };
         if first {
@@ -283,7 +288,6 @@ impl<T> Chan<T> {
     pub(crate) fn is_disconnected(&self) -> bool {
         match &self.flavor {
             Flavor::Array(array) => array.is_disconnected(),
-            Flavor::List(list) => list.is_disconnected(),
             Flavor::Zero(zero) => zero.is_disconnected(),
         }
     }
@@ -291,15 +295,13 @@ impl<T> Chan<T> {
     pub(crate) fn len(&self) -> usize {
         match &self.flavor {
             Flavor::Array(array) => array.len(),
-            Flavor::List(list) => list.len(),
             Flavor::Zero(_) => 0,
         }
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
         match &self.flavor {
-            Flavor::Array(array) => Some(array.capacity()),
-            Flavor::List(_) => None,
+            Flavor::Array(array) => array.bound(),
             Flavor::Zero(_) => Some(0),
         }
     }
@@ -308,9 +310,6 @@ impl<T> Chan<T> {
     fn drain_barrier(&self) {
         match &self.flavor {
             Flavor::Array(array) => array.heavy_barrier(),
-            // ORDERING: pairs with the SeqCst fence in `has_waiters` that
-            // follows every unbounded publish.
-            Flavor::List(_) => fence(Ordering::SeqCst),
             Flavor::Zero(_) => {}
         }
     }
@@ -320,11 +319,6 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(array) => {
                 while let Ok((msg, _)) = array.recv() {
-                    drop(msg);
-                }
-            }
-            Flavor::List(list) => {
-                while let Ok(msg) = list.try_recv() {
                     drop(msg);
                 }
             }
@@ -349,19 +343,6 @@ impl<T> Chan<T> {
                 }
                 Ok(())
             }
-            Flavor::List(list) => {
-                list.try_send(msg)?;
-                if self.waiters.has_waiters(Side::Rx) {
-                    self.waiters.notify_one(Side::Rx);
-                }
-                // ORDERING: Relaxed after the SeqCst fence in `has_waiters`,
-                // which pairs with `drain_barrier`: either this load sees the
-                // last receiver gone, or its drain sees our message.
-                if self.receivers.load(Ordering::Relaxed) == 0 {
-                    self.discard_all();
-                }
-                Ok(())
-            }
             Flavor::Zero(_) => zero::try_send(&self.waiters, msg),
         }
     }
@@ -379,9 +360,6 @@ impl<T> Chan<T> {
                 Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
                 Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
             },
-            // An unbounded channel is never full: no sender ever waits for
-            // room, so a receive notifies nobody.
-            Flavor::List(list) => list.try_recv(),
             Flavor::Zero(_) => zero::try_recv(&self.waiters),
         }
     }
@@ -430,7 +408,7 @@ impl<T> Chan<T> {
                     }
                 }
             },
-            Flavor::List(_) | Flavor::Zero(_) => {
+            Flavor::Zero(_) => {
                 // ORDERING: the registrant's side of `has_waiters`' fence.
                 fence(Ordering::SeqCst);
                 self.try_send(msg)
@@ -485,7 +463,7 @@ impl<T> Chan<T> {
                 Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
                 Err(Outcome::Idle) => Err(TryRecvError::Empty),
             },
-            Flavor::List(_) | Flavor::Zero(_) => {
+            Flavor::Zero(_) => {
                 // ORDERING: the registrant's side of `has_waiters`' fence.
                 fence(Ordering::SeqCst);
                 self.try_recv()
