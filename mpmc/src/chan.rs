@@ -235,8 +235,11 @@ impl<T> Chan<T> {
             // claimed before the disconnection may publish while we drain;
             // either we see its message, or it sees MARK and `receivers ==
             // 0` after its own barrier and drains it itself (`try_send`).
-            chan.drain_barrier();
-            chan.discard_all();
+            if chan.drain_barrier() {
+                chan.discard_all();
+            } else {
+                chan.discard_all_observed();
+            }
             drop(finish);
         }
     }
@@ -307,10 +310,32 @@ impl<T> Chan<T> {
     }
 
     /// The barrier between the last receiver's disconnection and its drain.
-    fn drain_barrier(&self) {
+    /// False when none could be issued (`barrier.rs`): the drain must then
+    /// be `discard_all_observed`.
+    #[must_use]
+    fn drain_barrier(&self) -> bool {
         match &self.flavor {
             Flavor::Array(array) => array.heavy_barrier(),
-            Flavor::Zero(_) => {}
+            Flavor::Zero(_) => true,
+        }
+    }
+
+    /// The last receiver's drain when no heavy barrier could be issued
+    /// (`barrier.rs`, "No heavy barrier"): a sender that claimed before the
+    /// disconnection may have missed MARK, so every claimed position is
+    /// waited for until published, and drained. No claim follows MARK, so
+    /// this ends once those senders finish their (short) steps.
+    #[cold]
+    fn discard_all_observed(&self) {
+        match &self.flavor {
+            Flavor::Array(array) => loop {
+                match array.recv() {
+                    Ok((msg, _)) => drop(msg),
+                    Err(Outcome::Busy) => observe_pause(),
+                    Err(Outcome::Idle | Outcome::Disconnected) => break,
+                }
+            },
+            Flavor::Zero(_) => self.discard_all(),
         }
     }
 
@@ -401,7 +426,9 @@ impl<T> Chan<T> {
                             }
                         };
                     }
-                    array.heavy_barrier();
+                    if !array.heavy_barrier() {
+                        return self.recheck_send_observed(array, msg);
+                    }
                     match array.try_send(msg) {
                         Ok(done) => self.finish_array_send(done),
                         Err(err) => Err(err),
@@ -412,6 +439,42 @@ impl<T> Chan<T> {
                 // ORDERING: the registrant's side of `has_waiters`' fence.
                 fence(Ordering::SeqCst);
                 self.try_send(msg)
+            }
+        }
+    }
+
+    /// `recheck_send`'s decisive re-check when no heavy barrier could be
+    /// issued (`barrier.rs`, "No heavy barrier"): re-reads until the slot is
+    /// no longer busy, so the re-check has seen the receiver's step finish,
+    /// which is what the barrier was for.
+    #[cold]
+    fn recheck_send_observed(&self, array: &Array<T>, mut msg: T) -> Result<(), TrySendError<T>> {
+        loop {
+            msg = match array.send(msg) {
+                Ok(done) => return self.finish_array_send(done),
+                Err((msg, Outcome::Busy)) => msg,
+                Err((msg, Outcome::Idle)) => return Err(TrySendError::Full(msg)),
+                Err((msg, Outcome::Disconnected)) => return Err(TrySendError::Disconnected(msg)),
+            };
+            observe_pause();
+        }
+    }
+
+    /// `recheck_recv`'s decisive re-check when no heavy barrier could be
+    /// issued; see `recheck_send_observed`.
+    #[cold]
+    fn recheck_recv_observed(&self, array: &Array<T>) -> Result<T, TryRecvError> {
+        loop {
+            match array.recv() {
+                Ok((msg, wake_tx)) => {
+                    if wake_tx {
+                        self.waiters.notify_one(Side::Tx);
+                    }
+                    return Ok(msg);
+                }
+                Err(Outcome::Busy) => observe_pause(),
+                Err(Outcome::Idle) => return Err(TryRecvError::Empty),
+                Err(Outcome::Disconnected) => return Err(TryRecvError::Disconnected),
             }
         }
     }
@@ -451,7 +514,9 @@ impl<T> Chan<T> {
                             Err(Outcome::Disconnected) => return Err(TryRecvError::Disconnected),
                         }
                     }
-                    array.heavy_barrier();
+                    if !array.heavy_barrier() {
+                        return self.recheck_recv_observed(array);
+                    }
                     self.try_recv()
                 }
                 Ok((msg, wake_tx)) => {
@@ -827,6 +892,18 @@ impl<T> Chan<T> {
 #[cfg(feature = "std")]
 fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// One pause between re-reads of a step that must be seen to finish because
+/// no heavy barrier could be issued (`barrier.rs`, "No heavy barrier").
+fn observe_pause() {
+    #[cfg(all(feature = "std", not(loom)))]
+    thread::yield_now();
+    #[cfg(not(all(feature = "std", not(loom))))]
+    {
+        crate::loom::stale_read_hint();
+        core::hint::spin_loop();
+    }
 }
 
 /// One round of the bounded wait before parking.

@@ -480,9 +480,13 @@ impl<T> Array<T> {
         (&self.tail, &self.head)
     }
 
-    /// The waiter's heavy barrier, for a re-check that found `Busy`.
-    pub(crate) fn heavy_barrier(&self) {
-        self.barriers.heavy();
+    /// The waiter's heavy barrier, for a re-check that found `Busy`. False
+    /// when no barrier could be issued (`barrier.rs`): the caller must then
+    /// re-read until the step it found busy has finished before it trusts
+    /// its re-check.
+    #[must_use = "false means no barrier was issued: observe the busy step finish instead"]
+    pub(crate) fn heavy_barrier(&self) -> bool {
+        self.barriers.heavy()
     }
 
     /// Sets MARK; true if this call set it.
