@@ -507,3 +507,16 @@ impl<'a, T> IntoIterator for &'a Receiver<T> {
         self.iter()
     }
 }
+
+// A `Receiver` is only a pointer to the channel, whose state lives behind
+// atomics and the waiter lock; no operation leaves that state inconsistent
+// when a panic unwinds out of it (a waker's `wake`/`clone`/`drop` or a
+// message's `Drop`, also in the last receiver's drain of the queue): user
+// code runs only after the step it follows is complete and the caller's node
+// is unlinked, or under a guard that finishes the step during unwinding (the
+// rule of the waiting core). So using a receiver after catching a panic
+// observes a valid channel, as with `std`'s and crossbeam's channels, whose
+// receivers are unwind-safe for the same reason.
+impl<T> core::panic::UnwindSafe for Receiver<T> {}
+// As above: a shared `&Receiver` seen after a caught panic is just as valid.
+impl<T> core::panic::RefUnwindSafe for Receiver<T> {}

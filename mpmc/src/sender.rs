@@ -436,3 +436,16 @@ impl<T> fmt::Debug for Sender<T> {
             .finish()
     }
 }
+
+// A `Sender` is only a pointer to the channel, whose state lives behind
+// atomics and the waiter lock; no operation leaves that state inconsistent
+// when a panic unwinds out of it (a waker's `wake`/`clone`/`drop` or a
+// message's `Drop`): user code runs only after the step it follows is
+// complete and the caller's node is unlinked, or under a guard that finishes
+// the step during unwinding (the rule of the waiting core). So using a
+// sender after catching a panic observes a valid channel, as with `std`'s
+// and crossbeam's channels, whose senders are unwind-safe for the same
+// reason.
+impl<T> core::panic::UnwindSafe for Sender<T> {}
+// As above: a shared `&Sender` seen after a caught panic is just as valid.
+impl<T> core::panic::RefUnwindSafe for Sender<T> {}
