@@ -10,12 +10,17 @@ use std::process::Command;
 
 fn main() {
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let pin_file = Path::new(&manifest_dir).join("toolchain");
+    // `ui-tests/toolchain`, from `ui-tests` or from `ui-tests/no-client`.
+    let dir = Path::new(&manifest_dir);
+    let pin_file = [dir.join("toolchain"), dir.join("../toolchain")]
+        .into_iter()
+        .find(|path| path.exists())
+        .expect("ui-tests/toolchain holds the pinned version");
     println!("cargo:rerun-if-changed={}", pin_file.display());
     println!("cargo:rerun-if-env-changed=RUSTC");
     println!("cargo:rustc-check-cfg=cfg(oneshot_ui_pinned)");
 
-    let pin = std::fs::read_to_string(&pin_file).expect("ui-tests/toolchain holds the pinned version");
+    let pin = std::fs::read_to_string(&pin_file).expect("ui-tests/toolchain is readable");
     let pin = pin.trim();
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let version = Command::new(&rustc)
@@ -30,8 +35,9 @@ fn main() {
         println!("cargo:rustc-cfg=oneshot_ui_pinned");
     } else {
         println!(
-            "cargo:warning=UI tests (tests/ui.rs) skipped: this is {}, the .stderr files are blessed on rustc {pin}; run them with `cargo +{pin} test -p oneshot-ui-tests --test ui`",
-            version.trim()
+            "cargo:warning=UI tests (tests/ui.rs) skipped: this is {}, the .stderr files are blessed on rustc {pin}; run them with `cargo +{pin} test -p {}`",
+            version.trim(),
+            env::var("CARGO_PKG_NAME").unwrap_or_default()
         );
     }
 }

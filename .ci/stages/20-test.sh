@@ -18,7 +18,7 @@ if rustc --version | grep -q "^rustc $pin "; then
     echo "::: UI tests ran above, on the pinned rustc $pin"
 elif ensure_toolchain "$pin"; then
     banner "UI tests on the pinned rustc $pin"
-    CARGO_TARGET_DIR=target/ui-pin cargo "+$pin" test -p oneshot-ui-tests --test ui
+    CARGO_TARGET_DIR=target/ui-pin cargo "+$pin" test -p oneshot-ui-tests -p oneshot-ui-tests-no-client --test ui
 else
     echo "SKIPPED: UI tests (toolchain $pin could not be installed)"
 fi

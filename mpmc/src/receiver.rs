@@ -70,11 +70,17 @@ impl<T> Receiver<T> {
         unsafe { self.chan.as_ref() }
     }
 
-    /// Takes a message, blocking the thread until one arrives.
+    /// Takes a message, blocking the thread until one arrives. The async form
+    /// is [`recv_async`](Self::recv_async).
     ///
-    /// Inside an async runtime this blocks the worker thread like any
-    /// blocking call; it never panics there (use
-    /// [`recv_async`](Self::recv_async) in async code).
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -118,6 +124,15 @@ impl<T> Receiver<T> {
 
     /// Takes a message, blocking at most `timeout`.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Disconnected`].
@@ -140,6 +155,15 @@ impl<T> Receiver<T> {
     }
 
     /// Takes a message, blocking until `deadline` at most.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -224,6 +248,15 @@ impl<T> Receiver<T> {
 
     /// A blocking iterator: yields messages until the channel is empty and
     /// disconnected.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Examples
     ///

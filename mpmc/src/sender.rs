@@ -76,9 +76,17 @@ impl<T> Sender<T> {
     /// `bounded(0)`: until a receiver has taken it).
     ///
     /// `Ok` means the message is in the channel (for `bounded(0)`: that a
-    /// receiver took it), not that it was received. Inside an async runtime
-    /// this blocks the worker thread like any blocking call; it never panics
-    /// there (use [`send_async`](Self::send_async) in async code).
+    /// receiver took it), not that it was received. The async form is
+    /// [`send_async`](Self::send_async).
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -141,6 +149,15 @@ impl<T> Sender<T> {
 
     /// Sends `msg`, blocking at most `timeout` while the channel is full.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Disconnected`],
@@ -165,6 +182,15 @@ impl<T> Sender<T> {
 
     /// Sends `msg`, blocking until `deadline` at most while the channel is
     /// full.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///

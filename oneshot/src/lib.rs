@@ -155,6 +155,18 @@ pub use mpmc;
 #[path = "private.rs"]
 pub mod __private;
 
+// Documentation only: what the attribute generates, item by item.
+#[cfg(all(doc, feature = "client"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod example_generated;
+
+// The same module compiled (and linted) in the unit tests, since `cfg(doc)`
+// builds only check its items' signatures.
+#[cfg(all(test, not(doc), feature = "client"))]
+#[path = "example_generated.rs"]
+#[expect(dead_code, reason = "the sample items are there to be read, not used")]
+mod example_generated_compiles;
+
 /// Makes a oneshot channel: a [`Sender`] and a [`Receiver`] sharing one heap
 /// allocation, which is freed by whichever end is dropped last.
 ///

@@ -409,6 +409,15 @@ impl<T> Receiver<T> {
     /// Works after the receiver was polled as a future, or after a timed
     /// receive timed out.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvError`] if no message will ever arrive.
@@ -446,6 +455,15 @@ impl<T> Receiver<T> {
 
     /// Blocks like [`recv`](Receiver::recv), without consuming the receiver.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvError`] if no message will ever arrive, including when it was
@@ -475,6 +493,15 @@ impl<T> Receiver<T> {
     /// After a timeout the receiver is as good as new: receive again, poll
     /// it, or drop it.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// * [`RecvTimeoutError::Timeout`] if the time ran out first.
@@ -501,6 +528,15 @@ impl<T> Receiver<T> {
 
     /// Blocks until the message arrives, the sender is dropped, or
     /// `deadline` is reached.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
