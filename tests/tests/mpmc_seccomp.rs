@@ -191,9 +191,9 @@ fn drops(id: usize) -> u8 {
 /// drain-while-sending rounds.
 const THREADS: usize = 2;
 /// Messages each producer sends in the racing phase.
-const PER_PRODUCER: usize = 10_000;
+const PER_PRODUCER: usize = 5_000;
 /// Drain-while-sending rounds.
-const ROUNDS: usize = 200;
+const ROUNDS: usize = 100;
 /// Threads that send big messages need room for the copies a debug build
 /// makes on the way to the slot.
 const STACK: usize = 16 << 20;
