@@ -120,6 +120,10 @@ fn assert_received_once(mut got: Vec<usize>, want: &[usize], what: &str) {
 #[test]
 #[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_1_rendezvous_send_unwinds_with_its_node_linked() {
+    let _watchdog = Watchdog::new(
+        "issue14_1_rendezvous_send_unwinds_with_its_node_linked",
+        HANG_LIMIT,
+    );
     let ledger = Ledger::new(2);
     let (tx, rx) = mpmc::bounded::<LedgerMsg>(0);
     let hostile = HostileWaker::new(panics::WAKE);
@@ -1080,6 +1084,7 @@ fn panicking_wake_in_send_delivers_the_message() {
 #[test]
 #[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_wake_in_a_receive_keeps_the_message() {
+    let _watchdog = Watchdog::new("panicking_wake_in_a_receive_keeps_the_message", HANG_LIMIT);
     for how in ["recv", "recv_timeout", "poll", "try_iter"] {
         for &cap in &BOUNDED {
             let s = Setup::new(cap, Kind::Send);
@@ -1172,6 +1177,10 @@ enum Disconnect {
 #[test]
 #[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_wake_in_a_disconnection_wakes_every_other_waiter() {
+    let _watchdog = Watchdog::new(
+        "panicking_wake_in_a_disconnection_wakes_every_other_waiter",
+        HANG_LIMIT,
+    );
     use Disconnect::*;
     for armed in [panics::WAKE, panics::DROP] {
         for (kind, how) in [
