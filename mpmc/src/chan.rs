@@ -35,6 +35,7 @@ use crate::errors::{RecvError, SendError};
 #[cfg(feature = "std")]
 use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
+use crate::flavor::array::SendDone;
 use crate::flavor::array::{Array, Outcome};
 use crate::flavor::list::List;
 use crate::flavor::zero::{self, Zero};
@@ -42,14 +43,13 @@ use crate::flavor::Flavor;
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering};
-use crate::flavor::array::SendDone;
-#[cfg(feature = "std")]
-use crate::waiters::{park_while_waiting, Waiting};
 #[cfg(all(feature = "std", not(loom)))]
 use crate::waiters::{backoff, SPINS, YIELDS};
+#[cfg(feature = "std")]
+use crate::waiters::{park_while_waiting, Waiting};
+use crate::waiters::{Node, Side, Waiters};
 #[cfg(any(feature = "std", feature = "async"))]
 use crate::waiters::{State, Wake, IDLE, WAITING, WOKEN};
-use crate::waiters::{Node, Side, Waiters};
 
 /// The marker field of both handles: invariant in `T` (a
 /// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
@@ -352,6 +352,9 @@ impl<T> Chan<T> {
 
     /// One queued message, for the drain.
     fn take_queued(&self) -> Option<T> {
+        if let Some(msg) = self.waiters.take_rescued() {
+            return Some(msg);
+        }
         match &self.flavor {
             Flavor::Array(array) => array.recv().ok().map(|(msg, _)| msg),
             Flavor::List(list) => list.try_recv().ok(),
@@ -418,12 +421,12 @@ impl<T> Chan<T> {
             return zero::try_recv(&self.waiters);
         }
         match self.recv_step() {
-            Ok((msg, wake_tx)) => {
-                if wake_tx {
-                    self.waiters.notify_one(Side::Tx);
-                }
-                Ok(msg)
-            }
+            Ok((msg, false)) => Ok(msg),
+            // Room made for a waiting sender: wake it, holding the message so
+            // that a panicking waker cannot lose it.
+            Ok((msg, true)) => Ok(self
+                .waiters
+                .hold_during(msg, || self.waiters.notify_one(Side::Tx))),
             Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
             Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
         }
@@ -460,6 +463,21 @@ impl<T> Chan<T> {
     /// a sender may wait for the room it made.
     #[inline]
     fn recv_step(&self) -> Result<(T, bool), Outcome> {
+        match self.queue_recv() {
+            Ok(got) => Ok(got),
+            // The queue is empty (or busy): a message rescued from a receive
+            // that a panicking waker interrupted comes next.
+            Err(outcome) => self
+                .waiters
+                .take_rescued()
+                .map(|msg| (msg, false))
+                .ok_or(outcome),
+        }
+    }
+
+    /// The queue's own receive step.
+    #[inline]
+    fn queue_recv(&self) -> Result<(T, bool), Outcome> {
         match &self.flavor {
             Flavor::Array(array) => array.recv(),
             // An unbounded channel is never full: no sender ever waits for
@@ -509,7 +527,7 @@ impl<T> Chan<T> {
 
     /// The registrant's re-check of a receive; see `recheck_send`.
     fn recheck_recv(&self) -> Result<(T, bool), Outcome> {
-        match &self.flavor {
+        let got = match &self.flavor {
             Flavor::Array(array) => match array.recv() {
                 Err(Outcome::Busy) => {
                     // As in `recheck_send`: the sender is a memcpy away from
@@ -533,9 +551,15 @@ impl<T> Chan<T> {
             Flavor::List(_) | Flavor::Zero(_) => {
                 // ORDERING: the registrant's side of `has_waiters`' fence.
                 fence(Ordering::SeqCst);
-                self.recv_step()
+                self.queue_recv()
             }
-        }
+        };
+        got.or_else(|outcome| {
+            self.waiters
+                .take_rescued()
+                .map(|msg| (msg, false))
+                .ok_or(outcome)
+        })
     }
 
     /// Leaves after a try that succeeded (or saw the disconnection), given
@@ -684,11 +708,12 @@ impl<T> Chan<T> {
             self.register_thread(Side::Rx, node);
             match self.recheck_recv() {
                 Ok((msg, wake_tx)) => {
-                    drop(self.waiters.leave(Side::Rx, node));
-                    if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
-                    }
-                    return Ok(msg);
+                    return Ok(self.waiters.hold_during(msg, || {
+                        drop(self.waiters.leave(Side::Rx, node));
+                        if wake_tx {
+                            self.waiters.notify_one(Side::Tx);
+                        }
+                    }));
                 }
                 Err(Outcome::Disconnected) => return Err(RecvTimeoutError::Disconnected),
                 Err(Outcome::Idle | Outcome::Busy) => {}
@@ -700,11 +725,12 @@ impl<T> Chan<T> {
             };
             match self.recv_step() {
                 Ok((msg, wake_tx)) => {
-                    self.leave_after(Side::Rx, node, before);
-                    if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
-                    }
-                    return Ok(msg);
+                    return Ok(self.waiters.hold_during(msg, || {
+                        self.leave_after(Side::Rx, node, before);
+                        if wake_tx {
+                            self.waiters.notify_one(Side::Tx);
+                        }
+                    }));
                 }
                 Err(Outcome::Disconnected) => {
                     self.leave_after(Side::Rx, node, before);
@@ -799,11 +825,12 @@ impl<T> Chan<T> {
         let before = node.state();
         match self.recv_step() {
             Ok((msg, wake_tx)) => {
-                self.leave_after(Side::Rx, node, before);
-                if wake_tx {
-                    self.waiters.notify_one(Side::Tx);
-                }
-                return Poll::Ready(Ok(msg));
+                return Poll::Ready(Ok(self.waiters.hold_during(msg, || {
+                    self.leave_after(Side::Rx, node, before);
+                    if wake_tx {
+                        self.waiters.notify_one(Side::Tx);
+                    }
+                })));
             }
             Err(Outcome::Disconnected) => {
                 self.leave_after(Side::Rx, node, before);
@@ -815,13 +842,12 @@ impl<T> Chan<T> {
             return Poll::Pending;
         }
         match self.recheck_recv() {
-            Ok((msg, wake_tx)) => {
+            Ok((msg, wake_tx)) => Poll::Ready(Ok(self.waiters.hold_during(msg, || {
                 drop(self.waiters.leave(Side::Rx, node));
                 if wake_tx {
                     self.waiters.notify_one(Side::Tx);
                 }
-                Poll::Ready(Ok(msg))
-            }
+            }))),
             Err(Outcome::Disconnected) => {
                 drop(self.waiters.leave(Side::Rx, node));
                 Poll::Ready(Err(RecvError))

@@ -101,6 +101,7 @@
 //! without a "must complete" rule: the completed result is already in the
 //! select's own slot when the owner sees the state.
 
+use alloc::collections::VecDeque;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
 use core::ptr;
@@ -180,9 +181,7 @@ pub(crate) fn fire_all(wakes: impl Iterator<Item = Wake>) {
                 first_panic.get_or_insert(payload);
             }
         }
-        if let Some(payload) = first_panic {
-            std::panic::resume_unwind(payload);
-        }
+        resume_unless_unwinding(first_panic);
     }
     #[cfg(not(feature = "std"))]
     {
@@ -198,6 +197,19 @@ pub(crate) fn fire_all(wakes: impl Iterator<Item = Wake>) {
         let mut rest = Rest(wakes);
         for wake in rest.0.by_ref() {
             wake.wake();
+        }
+    }
+}
+
+/// Resumes a caught panic, unless this thread is already unwinding from
+/// another one (a wake-up fired by a drop guard while a panic unwinds): a
+/// second panic would abort, so that payload is dropped instead and the first
+/// panic goes on.
+#[cfg(feature = "std")]
+fn resume_unless_unwinding(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
+    if let Some(payload) = payload {
+        if !std::thread::panicking() {
+            std::panic::resume_unwind(payload);
         }
     }
 }
@@ -379,6 +391,10 @@ pub(crate) struct Lists<T> {
     /// Set (under the lock) when the channel disconnects, before the lists
     /// are drained: a registrant that sees it does not link.
     disconnected: bool,
+    /// Messages whose receive was interrupted by a panicking waker, put back
+    /// for the next receive (see [`Waiters::hold_during`]). Empty, and
+    /// unallocated, unless a waker has panicked.
+    rescued: VecDeque<T>,
 }
 
 impl<T> Lists<T> {
@@ -403,6 +419,9 @@ pub(crate) struct Waiters<T> {
     rx_len: AtomicUsize,
     /// `lists.tx.len`, stored under the lock, read by receivers after a release.
     tx_len: AtomicUsize,
+    /// `lists.rescued.len()`, stored under the lock: a receive that finds the
+    /// queue empty looks at the rescued messages only when it is not zero.
+    rescued_len: AtomicUsize,
 }
 
 /// The lock guard over the lists, with the operations a flavor needs while
@@ -423,7 +442,9 @@ impl<T> Waiters<T> {
                 tx: List::new(),
                 closed: List::new(),
                 disconnected: false,
+                rescued: VecDeque::new(),
             }),
+            rescued_len: AtomicUsize::new(0),
             rx_len: AtomicUsize::new(0),
             tx_len: AtomicUsize::new(0),
             flag_words: core::cell::Cell::new([ptr::null(); 2]),
@@ -519,6 +540,62 @@ impl<T> Waiters<T> {
         (state, msg)
     }
 
+    /// Runs `f` — the user code a receive fires after taking `msg` (the
+    /// wake-up of a sender waiting for room, a passed-on wake-up) — while
+    /// `msg` is held by a guard: if `f` panics, the guard puts the message
+    /// back into the channel ([`rescue`](Self::rescue)) as the panic unwinds,
+    /// so a panicking waker never loses a message its sender saw delivered.
+    /// Returns `msg` when `f` returns.
+    pub(crate) fn hold_during(&self, msg: T, f: impl FnOnce()) -> T {
+        /// Puts the message back if dropped while still holding it.
+        struct Hold<'a, T> {
+            waiters: &'a Waiters<T>,
+            msg: Option<T>,
+        }
+        impl<T> Drop for Hold<'_, T> {
+            fn drop(&mut self) {
+                if let Some(msg) = self.msg.take() {
+                    self.waiters.rescue(msg);
+                }
+            }
+        }
+        let mut hold = Hold {
+            waiters: self,
+            msg: Some(msg),
+        };
+        f();
+        hold.msg.take().expect("held until `f` returned")
+    }
+
+    /// Puts back a message whose receive was interrupted by a panic, for the
+    /// next receive (after the messages queued now: a rescued message is
+    /// looked at when the queue is empty), and wakes a waiting receiver.
+    #[cold]
+    fn rescue(&self, msg: T) {
+        let wake = {
+            let mut locked = self.lock();
+            locked.guard.rescued.push_back(msg);
+            locked.publish_rescued();
+            locked.pop_front(Side::Rx)
+        };
+        fire_all(wake.into_iter());
+    }
+
+    /// Takes a rescued message, if any: one atomic load when there is none.
+    /// Called when the queue is empty, and by a registrant's re-check (after
+    /// its registration took the lock, so it sees a rescue made before it; a
+    /// rescue made after it wakes it).
+    #[inline]
+    pub(crate) fn take_rescued(&self) -> Option<T> {
+        // ORDERING: Relaxed: a hint to take the lock. A receive that misses a
+        // concurrent rescue is one that ran before it; a registrant's lock
+        // acquisition orders this load after any rescue that came first.
+        if self.rescued_len.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        self.lock().take_rescued()
+    }
+
     /// Wakes the first waiter of `side`, if any.
     pub(crate) fn notify_one(&self, side: Side) {
         let wake = self.lock().pop_front(side);
@@ -582,13 +659,28 @@ impl<T> Waiters<T> {
             }
         }
         #[cfg(feature = "std")]
-        if let Some(payload) = first_panic {
-            std::panic::resume_unwind(payload);
-        }
+        resume_unless_unwinding(first_panic);
     }
 }
 
 impl<T> Locked<'_, T> {
+    /// Takes the oldest rescued message, if any (see
+    /// [`Waiters::hold_during`]).
+    pub(crate) fn take_rescued(&mut self) -> Option<T> {
+        let msg = self.guard.rescued.pop_front();
+        if msg.is_some() {
+            self.publish_rescued();
+        }
+        msg
+    }
+
+    fn publish_rescued(&mut self) {
+        // ORDERING: Relaxed, under the lock; see `Waiters::take_rescued`.
+        self.waiters
+            .rescued_len
+            .store(self.guard.rescued.len(), Ordering::Relaxed);
+    }
+
     /// Whether the channel has disconnected (set before the lists drain).
     pub(crate) fn is_disconnected(&self) -> bool {
         self.guard.disconnected

@@ -67,10 +67,10 @@ use crate::loom::{AtomicBool, Ordering};
 #[cfg(feature = "async")]
 use crate::waiters::Node;
 #[cfg(feature = "std")]
-use crate::waiters::{park_while_waiting, Waiting, DONE};
-#[cfg(feature = "std")]
 use crate::waiters::WOKEN;
-use crate::waiters::{Side, Wake, Waiters};
+#[cfg(feature = "std")]
+use crate::waiters::{park_while_waiting, Waiting, DONE};
+use crate::waiters::{Locked, Side, Waiters, Wake};
 
 /// The rendezvous's own state: only the disconnection flag, for lock-free
 /// `is_closed` (the lists' flag under the lock is the one operations use).
@@ -112,6 +112,16 @@ fn fire_then_drop(wake: Option<Wake>, own: Option<Wake>) {
     );
 }
 
+/// The next message for a receiver: one rescued from a receive that a
+/// panicking waker interrupted (see `Waiters::hold_during`), else the offer
+/// of the first waiting sender, with that sender's wake-up.
+fn take<T>(locked: &mut Locked<'_, T>) -> Option<(T, Option<Wake>)> {
+    match locked.take_rescued() {
+        Some(msg) => Some((msg, None)),
+        None => locked.take_from_front_tx(),
+    }
+}
+
 /// Hands `msg` to a receiving thread blocked at the front, if there is one
 /// and no sender waits ahead of us.
 pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendError<T>> {
@@ -131,10 +141,9 @@ pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendErr
 /// Takes the message of the first waiting sender, if any.
 pub(crate) fn try_recv<T>(waiters: &Waiters<T>) -> Result<T, TryRecvError> {
     let mut locked = waiters.lock();
-    if let Some((msg, wake)) = locked.take_from_front_tx() {
+    if let Some((msg, wake)) = take(&mut locked) {
         drop(locked);
-        fire_then_drop(wake, None);
-        return Ok(msg);
+        return Ok(waiters.hold_during(msg, || fire_then_drop(wake, None)));
     }
     if locked.is_disconnected() {
         Err(TryRecvError::Disconnected)
@@ -211,12 +220,11 @@ pub(crate) fn recv_blocking<T>(
             let msg = waiters.withdraw(Side::Rx, node).1;
             return Ok(msg.expect("a hand-off fills the node"));
         }
-        if let Some((msg, wake)) = locked.take_from_front_tx() {
+        if let Some((msg, wake)) = take(&mut locked) {
             let (_, own) = locked.unregister(Side::Rx, node);
             drop(locked);
             drop(waiters.withdraw(Side::Rx, node));
-            fire_then_drop(wake, own);
-            return Ok(msg);
+            return Ok(waiters.hold_during(msg, || fire_then_drop(wake, own)));
         }
         if locked.is_disconnected() {
             let (_, own) = locked.unregister(Side::Rx, node);
@@ -259,12 +267,11 @@ pub(crate) fn poll_recv<T>(
     let mut waker = None;
     loop {
         let mut locked = waiters.lock();
-        if let Some((msg, wake)) = locked.take_from_front_tx() {
+        if let Some((msg, wake)) = take(&mut locked) {
             let (_, own) = locked.unregister(Side::Rx, node);
             drop(locked);
             drop(waiters.withdraw(Side::Rx, node));
-            fire_then_drop(wake, own);
-            return Poll::Ready(Ok(msg));
+            return Poll::Ready(Ok(waiters.hold_during(msg, || fire_then_drop(wake, own))));
         }
         if locked.is_disconnected() {
             let (_, own) = locked.unregister(Side::Rx, node);
