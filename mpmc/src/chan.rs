@@ -14,12 +14,36 @@
 //! # Waiting
 //!
 //! A waiting operation is always: try the step; if it cannot proceed,
-//! register a node (see `waiters.rs`), issue the registrant's fence, try the
+//! register a node (see `waiters.rs`), issue the registrant's barrier, try the
 //! step again, and only then park (a thread) or return `Pending` (a task).
 //! Every step that makes progress possible for the other side — a publish, a
-//! release — is followed by the publisher's fence and a check of the other
+//! release — is followed by the publisher's barrier and a check of the other
 //! side's list, which wakes its first waiter. A woken waiter tries again; one
 //! that leaves without using its wake-up passes it on.
+//!
+//! A re-poll reads its node's state word first (one atomic): a woken future
+//! that finds its message or its room takes no lock at all; registering takes
+//! the lock once.
+//!
+//! # User code, last
+//!
+//! Each step finishes its writes to the channel before any user code runs
+//! (`waiters.rs`, rules 3 and 4): a send publishes, leaves its own node and
+//! only then wakes a receiver or drains an abandoned queue (`finish_send`);
+//! a receive that must wake a sender holds its message in a guard meanwhile,
+//! which puts it back into the channel if that waker panics
+//! (`Waiters::hold_during`); the last handle of a side holds a `FinishSide`
+//! guard, so a panic in a waker or a message's `Drop` during its departure
+//! neither leaks the allocation nor skips the free; the last receiver wakes
+//! the waiters even if a queued message's `Drop` panics.
+//!
+//! # Large messages
+//!
+//! The blocking slow paths (`send_slow`, `send_wait`) keep the message in one
+//! slot of their own frame and pass it by reference to each attempt
+//! (`send_step`), and are out of line, so the fast path's frame stays small
+//! and a debug build does not copy a large message into every frame of a
+//! wait.
 
 use core::alloc::Layout;
 use core::pin::Pin;
