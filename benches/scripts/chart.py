@@ -5,10 +5,12 @@ Usage: chart.py SUMMARY_JSON OUT_SVG
        chart.py --matrix SUMMARY_JSON OUT_SVG   # the queue-channel matrix
 
 --matrix draws the queue channels' matrix and round trip as a grid: one row
-per case, one column per channel, the median ns per message in each cell,
-shaded by its ratio to the fastest channel of the row (white: the fastest;
-darker: slower, log scale, darkest at 10x or more); "n/a", "hang", "lost"
-cells are grey.
+per case, one column per channel, the median wall time per message in each
+cell and, below it in grey, the median CPU time per message (user + system
+time of the whole process over the run: a channel that waits by spinning
+shows a CPU time near or above its wall time); shaded by the wall time's
+ratio to the fastest channel of the row (white: the fastest; darker: slower,
+log scale, darkest at 10x or more); "n/a", "hang", "lost" cells are grey.
 
 One block per scenario, one horizontal bar per channel, the median ns per
 operation printed at the end of each bar. Each block has its own linear
@@ -93,7 +95,8 @@ def draw(summary):
     return head + "\n".join(parts) + "\n</svg>\n"
 
 
-QUEUES = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
+QUEUES = ["ours", "crossbeam", "flume", "kanal", "crossfire", "tachyonix", "async-channel", "tokio",
+          "std"]
 ROUND_TRIP = ["ours", "tokio", "flume"]
 
 
@@ -106,7 +109,7 @@ def shade(ratio):
 
 
 def draw_matrix(summary):
-    cell_w, row_h, name_w, left = 92, 16, 250, 12
+    cell_w, row_h, name_w, left = 92, 27, 250, 12
     parts, y = [], 46
     sections = [("matrix", QUEUES, "ns per message"), ("roundtrip", ROUND_TRIP, "ns per request")]
     width = left + name_w + cell_w * len(QUEUES) + 12
@@ -124,10 +127,11 @@ def draw_matrix(summary):
         y += 6
         for cid, row in rows.items():
             med = row["median_ns"]
+            cpu = row.get("cpu_median_ns") or {}
             status = row.get("status", {})
             present = [v for v in med.values() if v]
             best = min(present) if present else None
-            parts.append(f'<text x="{left}" y="{y + 12}" class="case">{escape(cid)}</text>')
+            parts.append(f'<text x="{left}" y="{y + 16}" class="case">{escape(cid)}</text>')
             for j, c in enumerate(channels):
                 x = left + name_w + j * cell_w
                 v = med.get(c)
@@ -137,12 +141,17 @@ def draw_matrix(summary):
                     fill = "#e4e4e4"
                     st = status.get(c)
                     text = (st or "—").split()[0] if st else "—"
+                cpu_text = f"cpu {ns(cpu[c])}" if v and best and cpu.get(c) else ""
+                tip = text + (f", {cpu_text}" if cpu_text else "")
                 parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{row_h - 2}" '
                              f'fill="{fill}"><title>{escape(c)}, {escape(cid)}: '
-                             f'{escape(text)}</title></rect>')
+                             f'{escape(tip)}</title></rect>')
                 weight = ' font-weight="bold"' if c == "ours" else ""
                 parts.append(f'<text x="{x + cell_w / 2 - 1:.0f}" y="{y + 11}" class="val"{weight}>'
                              f'{escape(text)}</text>')
+                if cpu_text:
+                    parts.append(f'<text x="{x + cell_w / 2 - 1:.0f}" y="{y + 22}" class="cpu">'
+                                 f'{escape(cpu_text)}</text>')
             y += row_h
         y += 26
     height = y
@@ -150,11 +159,12 @@ def draw_matrix(summary):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif">\n'
         '<style>.case{font-size:10px;fill:#222}.val{font-size:10px;text-anchor:middle;fill:#111}'
+        '.cpu{font-size:9px;text-anchor:middle;fill:#444}'
         '.head{font-size:11px;text-anchor:middle;fill:#222}'
         '.heading{font-size:14px;font-weight:bold;fill:#111}</style>\n'
         f'<rect width="{width}" height="{height}" fill="white"/>\n'
-        f'<text x="{left}" y="20" class="heading">Queue channels: median time per message '
-        '(white: fastest of the row; darker: slower, log scale to 10x)</text>\n'
+        f'<text x="{left}" y="20" class="heading">Queue channels: median wall time per message, '
+        'CPU time below (white: fastest of the row; darker: slower, log scale to 10x)</text>\n'
     )
     return head + "\n".join(parts) + "\n</svg>\n"
 

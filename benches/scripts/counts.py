@@ -35,9 +35,11 @@ The queue cases (`queue_bounded1`, `queue_bounded100`, `queue_unbounded`):
 one uncontended `try_send` + `try_recv` of a `u64` per op, on a channel made
 once; `ours` is `mpmc` there, the other columns its peers (QUEUE_CHANNELS).
 
---check: exit 1 unless our channels stay within their issues' RMW budgets
-(oneshot: per scenario; mpmc: at most 3 locked RMWs or fences per message on
-bounded(1) and bounded(100)); each failure names the scenario and the figure.
+--check: exit 1 unless our channels stay within their issues' budgets: locked
+RMWs (oneshot: per scenario; mpmc: at most 3 locked RMWs or fences per message
+on bounded(1) and bounded(100)) and mpmc's instructions per message
+(INSTRUCTION_BUDGETS: the enforced budget, with the issues' target printed
+beside it); each failure names the scenario and the figure.
 """
 
 import argparse
@@ -54,7 +56,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 CHANNELS = ["ours", "oneshot", "tokio", "futures", "crossbeam", "flume", "std"]
 # The queue cases' channels: `ours` is `mpmc` there.
-QUEUE_CHANNELS = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
+QUEUE_CHANNELS = ["ours", "crossbeam", "flume", "kanal", "crossfire", "tachyonix", "async-channel",
+                  "tokio", "std"]
+# tachyonix has no unbounded channel.
+BOUNDED_ONLY = ["tachyonix"]
 
 # Scenario -> channels it applies to (the others are "n/a").
 CASES = {
@@ -72,7 +77,7 @@ CASES = {
     # The queue channels: try_send + try_recv per op.
     "queue_bounded1": QUEUE_CHANNELS,
     "queue_bounded100": QUEUE_CHANNELS,
-    "queue_unbounded": QUEUE_CHANNELS,
+    "queue_unbounded": [c for c in QUEUE_CHANNELS if c not in BOUNDED_ONLY],
 }
 QUEUE_CASES = ["queue_bounded1", "queue_bounded100", "queue_unbounded"]
 
@@ -88,6 +93,20 @@ RMW_BUDGETS = {
     # The mpmc issue's budget (issue 9), ours = mpmc.
     "queue_bounded1": (3, "mpmc bounded(1) try_send + try_recv: at most 3 locked RMWs/fences"),
     "queue_bounded100": (3, "mpmc bounded(100) try_send + try_recv: at most 3 locked RMWs/fences"),
+}
+
+# Instructions per message of mpmc's uncontended try_send + try_recv (ours
+# only): (enforced, target). Issues 15 (bounded) and 16 (unbounded) set the
+# target, 70 (kanal's figure in the issues' harness; this harness adds about
+# 10 instructions of its own to every channel: kanal measures 80 here). The
+# enforced budget is today's figure rounded up to a multiple of 5 (main
+# 319fa29: 117 on all three, unbounded being the ring plus an overflow), so
+# a regression fails CI while the target is not yet met; lower it as the
+# figure drops, down to the target.
+INSTRUCTION_BUDGETS = {
+    "queue_bounded1": (120, 70),
+    "queue_bounded100": (120, 70),
+    "queue_unbounded": (120, 70),
 }
 
 
@@ -331,8 +350,10 @@ def main():
         table += ("\n" if table else "") + markdown(
             results, queue_shown, queue_cases,
             "Queue channels (`ours` = `mpmc`), per message of an uncontended `try_send` + "
-            "`try_recv` of a `u64` on one thread: executed instructions (of which in libc) / "
-            "locked RMW instructions and fences.")
+            "`try_recv` of a `u64` on one thread: executed instructions (callgrind `Ir`; of "
+            "which in libc) / locked RMW instructions and fences. Every figure includes about "
+            "10 instructions of the harness's own (the closure, `black_box`, the checks of the "
+            "results), the same for every channel.")
     print(table, end="")
     if args.verbose:
         for case in cases:
@@ -362,11 +383,26 @@ def main():
                 failures.append(f"ours {case}: {fmt(r['rmw'])} locked RMW per op, "
                                 f"budget {budget} ({rule})")
         checked = [c for c in RMW_BUDGETS if c in cases]
+        instruction_lines = []
+        for case, (budget, target) in INSTRUCTION_BUDGETS.items():
+            r = results.get(case, {}).get("ours") if case in cases else None
+            if r is None:
+                continue
+            ir = r["instructions"]
+            text = (f"ours {case}: {fmt(ir)} instructions per message, budget {budget} "
+                    f"enforced, target {target}")
+            instruction_lines.append(text)
+            if ir > budget + 1e-9:
+                failures.append(text)
+        for line in instruction_lines:
+            print(f"instructions: {line}")
         if failures:
             for failure in failures:
                 print(f"BUDGET EXCEEDED: {failure}")
             return 1
         print(f"RMW budgets: all within (ours; {', '.join(checked)})")
+        if instruction_lines:
+            print("instruction budgets: all within (ours; the targets are not enforced yet)")
     return 0
 
 

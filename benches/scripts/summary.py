@@ -182,7 +182,8 @@ def summarize(results):
     return text
 
 
-QUEUES = ["ours", "crossbeam", "flume", "kanal", "async-channel", "tokio", "std"]
+QUEUES = ["ours", "crossbeam", "flume", "kanal", "crossfire", "tachyonix", "async-channel", "tokio",
+          "std"]
 ROUND_TRIP = ["ours", "tokio", "flume"]
 # "Clear margin" for the cells where ours must be the fastest by one.
 CLEAR_MARGIN = 0.8
@@ -190,9 +191,16 @@ CLEAR_MARGIN = 0.8
 QUEUE_NOTES = [
     "ns per message: wall time of a whole run (N messages, every producer and consumer "
     "running) / N; the median of the runs, each a fresh process; the spread table gives "
-    "the min–max of the runs.",
-    "n/a: the channel lacks the case: no futures (crossbeam, std), no `bounded(0)` "
-    "(async-channel, tokio), one receiver only (tokio, std: no mpmc shape). hang: killed "
+    "the min–max of the runs (wall).",
+    "Each cell is wall / CPU: the CPU time is the user + system time of the whole process "
+    "(every thread: producers, consumers, runtime workers) over the same run / N, median of "
+    "the runs. A channel that waits by spinning or yielding has a CPU time near its wall time "
+    "times the threads it keeps busy; one that parks has less. \"CPU ours / peer\" compares "
+    "ours with the fastest peer of the row (by wall time).",
+    "n/a: the channel lacks the case: no futures (crossbeam, std), no blocking calls "
+    "(tachyonix: async cells only), no `bounded(0)` (async-channel, tokio, tachyonix; "
+    "crossfire silently makes it `bounded(1)`), no `unbounded` (tachyonix), one receiver "
+    "only (tokio, std, tachyonix: no mpmc shape). hang: killed "
     "by the runner's timeout; lost: the receivers' count or key sum differs from the "
     "senders'; panic: the run panicked. A failed peer is never left out.",
     "seq: one thread sends a batch then receives it (the whole capacity for bounded(n), "
@@ -200,7 +208,10 @@ QUEUE_NOTES = [
     "async: tasks on a tokio multi-thread runtime (default worker count, one per CPU); "
     "sync→async: producer threads, consumer tasks; async→sync the reverse. tokio's blocking "
     "forms are `blocking_send`/`blocking_recv` from plain threads, async-channel's "
-    "`send_blocking`/`recv_blocking`, kanal's futures `as_async()` of its sync handles.",
+    "`send_blocking`/`recv_blocking`, kanal's futures `as_async()` of its sync handles; "
+    "crossfire 3.1's `mpmc` constructor of each form (`bounded_blocking`, `bounded_async`, "
+    "`bounded_blocking_async`, `bounded_async_blocking`, `unbounded_blocking`, "
+    "`unbounded_async`), after its `detect_backoff_cfg()`.",
     "one-cpu: the whole process pinned to one CPU (`sched_setaffinity`), which exposes "
     "channels that spin waiting for another thread.",
     "mpsc (4→1) and mpmc (4→4) run 5 and 8 threads: on a 2-CPU machine they are "
@@ -208,12 +219,24 @@ QUEUE_NOTES = [
 ]
 
 
+def cpu_median_of(result):
+    """Median CPU ns per message, or None (a failed cell, or a run from before
+    the runner measured CPU time)."""
+    cpu = result.get("cpu_runs") or []
+    if not cpu or result.get("status"):
+        return None
+    return statistics.median(cpu)
+
+
 def cell_text(result):
-    """Median ns per message, or the status of a peer that did not finish."""
+    """Median wall / CPU ns per message, or the status of a peer that did not
+    finish."""
     runs, status = result.get("runs") or [], result.get("status")
     if status and not runs:
         return status.split(" (")[0] if status.startswith("hang") else status.split()[0]
     text = ns(statistics.median(runs))
+    if result.get("cpu_runs"):
+        text += f" / {ns(statistics.median(result['cpu_runs']))}"
     if status:
         text += f" ({status.split()[0]} in a later run)"
     return text
@@ -242,25 +265,28 @@ def queue_tables(matrix, out):
         rows[case["kind"]].append(case)
     out["matrix"], out["roundtrip"] = {}, {}
     for kind, channels, title in [
-        ("matrix", QUEUES, f"### Queue channels: the matrix, ns per message (median of {runs} "
-                           "runs; min–max below)"),
-        ("roundtrip", ROUND_TRIP, f"### Request/reply round trip, ns per request (median of "
-                                  f"{runs} runs; min–max below)"),
+        ("matrix", QUEUES, f"### Queue channels: the matrix, ns per message, wall / CPU "
+                           f"(median of {runs} runs; min–max of wall below)"),
+        ("roundtrip", ROUND_TRIP, f"### Request/reply round trip, ns per request, wall / CPU "
+                                  f"(median of {runs} runs; min–max of wall below)"),
     ]:
         if not rows[kind]:
             continue
         extra = " ours / tokio |" if kind == "roundtrip" else ""
         lines += [title, "",
-                  f"| case | " + " | ".join(channels) + f" | ours / fastest peer |{extra} "
-                  "within spread? |",
-                  "|---|" + "---:|" * (len(channels) + 2 + (1 if extra else 0))]
+                  f"| case | " + " | ".join(channels) + f" | ours / fastest peer | CPU ours / "
+                  f"peer |{extra} within spread? |",
+                  "|---|" + "---:|" * (len(channels) + 3 + (1 if extra else 0))]
         spread = []
         for case in rows[kind]:
             res = case["results"]
             med = {c: median_of(res[c]) if c in res else None for c in channels}
+            cpu = {c: cpu_median_of(res[c]) if c in res else None for c in channels}
             peer, best = fastest_peer(med)
             ours = med.get("ours")
             r_best = ours / best if ours and best else None
+            r_cpu = (cpu["ours"] / cpu[peer]
+                     if peer and cpu.get("ours") and cpu.get(peer) else None)
             verdict = "n/a"
             if ours and best:
                 if ours <= best:
@@ -273,6 +299,7 @@ def queue_tables(matrix, out):
             r_tokio = None
             row = f"| {case['id']} | " + " | ".join(cells) + f" | {ratio(r_best)}"
             row += f" ({peer}) |" if peer else " |"
+            row += f" {ratio(r_cpu)} |"
             if extra:
                 t = med.get("tokio")
                 r_tokio = ours / t if ours and t else None
@@ -281,8 +308,9 @@ def queue_tables(matrix, out):
             spread.append(f"| {case['id']} | " + " | ".join(
                 spread_text(res[c]) if c in res else "—" for c in channels) + " |")
             out[kind][case["id"]] = {
-                "case": case, "median_ns": med, "fastest_peer": peer,
-                "ours_over_fastest": r_best, "ours_over_tokio": r_tokio,
+                "case": case, "median_ns": med, "cpu_median_ns": cpu, "fastest_peer": peer,
+                "ours_over_fastest": r_best, "cpu_ours_over_fastest": r_cpu,
+                "ours_over_tokio": r_tokio,
                 "within_spread": verdict,
                 "status": {c: res[c].get("status") for c in channels if c in res},
             }
@@ -313,8 +341,13 @@ def queue_verdicts(results, out):
         strict = case.get("one_cpu") or case.get("form") in ("sync→async", "async→sync")
         limit = CLEAR_MARGIN if strict else 1.0
         what = "the fastest by a clear margin" if strict else "no slower than the fastest peer"
-        line(r <= limit, f"matrix {cid}: ours / fastest peer ({s['fastest_peer']}) = {r:.2f}x, "
-                         f"target ≤ {limit}x ({what}); spread: {s['within_spread']}")
+        rc = s.get("cpu_ours_over_fastest")
+        cpu_ok = rc is None or rc <= 1.0
+        cpu_text = ("" if rc is None else
+                    f"; CPU ours / {s['fastest_peer']} = {rc:.2f}x, target ≤ 1.0x")
+        line(r <= limit and cpu_ok,
+             f"matrix {cid}: ours / fastest peer ({s['fastest_peer']}) = {r:.2f}x, "
+             f"target ≤ {limit}x ({what}){cpu_text}; spread: {s['within_spread']}")
     for cid, s in out.get("roundtrip", {}).items():
         t = s["ours_over_tokio"]
         ours_status = s["status"].get("ours")
@@ -347,14 +380,15 @@ def queue_verdicts(results, out):
             c = counts.get(case, {})
             if "ours" not in c:
                 continue
-            peers = ", ".join(f"{p} {c[p]['rmw']:g}" for p in ["crossbeam", "flume"] if p in c)
+            peers = ", ".join(f"{p} {c[p]['instructions']:.0f} / {c[p]['rmw']:g}"
+                              for p in ["kanal", "crossfire", "crossbeam", "flume"] if p in c)
             rmw = c["ours"]["rmw"]
-            if case == "queue_unbounded":
-                lines.append(f"* (no budget): {case}: ours {rmw:g} locked RMWs/fences per message "
-                             f"({peers})")
-            else:
-                line(rmw <= 3, f"{case}: ours {rmw:g} locked RMWs/fences per message, budget ≤ 3 "
-                               f"({peers})")
+            ir = c["ours"]["instructions"]
+            # Issues 15 and 16: at most 2 locked RMWs and 70 instructions per
+            # message (counts.py --check enforces looser budgets meanwhile).
+            line(rmw <= 2 and ir <= 70,
+                 f"{case}: ours {ir:.0f} instructions / {rmw:g} locked RMWs/fences per message, "
+                 f"target ≤ 70 / ≤ 2 (instructions / RMWs: {peers})")
     return lines
 
 

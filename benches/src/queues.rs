@@ -5,8 +5,11 @@
 //! Every adapter is zero-sized and every method `#[inline]`. A channel that
 //! lacks a capacity returns `None` from [`Queue::make`]; one without a second
 //! receiver returns `None` from [`Queue::clone_rx`]; one without futures has
-//! `ASYNC == false` (its async methods are never called). Each of those makes
-//! the cells that need it "n/a".
+//! `ASYNC == false` (its async methods are never called), one without
+//! blocking calls `BLOCKING == false` (its blocking methods are never
+//! called). Each of those makes the cells that need it "n/a". A channel whose
+//! blocking and async ends are different types makes the ones a form needs
+//! in [`Queue::make_for`].
 //!
 //! | name            | channel                                              |
 //! |-----------------|------------------------------------------------------|
@@ -14,9 +17,14 @@
 //! | `crossbeam`     | `crossbeam-channel` (blocking only)                  |
 //! | `flume`         | `flume` (`send`/`recv` and `send_async`/`recv_async`) |
 //! | `kanal`         | `kanal` (sync handles; `as_async()` for the futures) |
+//! | `crossfire`     | `crossfire` 3.1 `mpmc` (`bounded_blocking`, `bounded_async`, `bounded_blocking_async`, `bounded_async_blocking`, `unbounded_blocking`, `unbounded_async`: the constructor of the form; no `bounded(0)`) |
+//! | `tachyonix`     | `tachyonix` 0.3 (async only, bounded only, one receiver; no `bounded(0)`) |
 //! | `async-channel` | `async-channel` (`send_blocking`/`recv_blocking` and `.await`; no `bounded(0)`) |
 //! | `tokio`         | `tokio::sync::mpsc` (one receiver; `blocking_send`/`blocking_recv` from plain threads; no `bounded(0)`) |
 //! | `std`           | `std::sync::mpsc` (`sync_channel`/`channel`; one receiver; blocking only) |
+//!
+//! Messages are `Unpin` (crossfire's send future needs it; every message of
+//! the benchmarks is).
 
 use std::future::Future;
 
@@ -52,36 +60,52 @@ pub trait Queue: 'static {
     const NOTES: &'static str = "";
     /// Whether the channel has futures for send and receive.
     const ASYNC: bool;
+    /// Whether the channel has blocking send and receive for plain threads.
+    const BLOCKING: bool = true;
     /// A sending end.
-    type Tx<T: Send + 'static>: Send + Sync + 'static;
+    type Tx<T: Send + Unpin + 'static>: Send + Sync + 'static;
     /// A receiving end.
-    type Rx<T: Send + 'static>: Send + 'static;
+    type Rx<T: Send + Unpin + 'static>: Send + 'static;
 
     /// A new channel, or `None` if the channel has no such capacity.
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)>;
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)>;
+    /// A new channel whose ends suit a form: `async_tx` when the producers
+    /// are tasks (they call [`Queue::send_async`]), `async_rx` when the
+    /// consumers are. `None` as for [`Queue::make`]. The default is
+    /// [`Queue::make`], for a channel whose ends do both; a channel with
+    /// separate blocking and async types makes the ones asked for.
+    #[inline]
+    fn make_for<T: Send + Unpin + 'static>(
+        cap: Cap,
+        async_tx: bool,
+        async_rx: bool,
+    ) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+        let _ = (async_tx, async_rx);
+        Self::make(cap)
+    }
     /// Another sending end of the same channel.
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T>;
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T>;
     /// Another receiving end, or `None` if the channel has only one.
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>>;
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>>;
 
     /// Sends, blocking the thread while the channel is full.
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T);
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T);
     /// Receives, blocking the thread while the channel is empty; `None`
     /// once every sender is gone and the queue is drained.
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T>;
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T>;
     /// Sends without waiting: `Err(value)` if full.
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T>;
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T>;
     /// Receives without waiting: `None` if empty.
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T>;
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T>;
 
     /// Sends, awaiting room. Only called when `ASYNC`.
-    fn send_async<T: Send + 'static>(
+    fn send_async<T: Send + Unpin + 'static>(
         tx: &Self::Tx<T>,
         value: T,
     ) -> impl Future<Output = ()> + Send + '_;
     /// Receives, awaiting a message; `None` as for [`Queue::recv`]. Only
     /// called when `ASYNC`.
-    fn recv_async<T: Send + 'static>(
+    fn recv_async<T: Send + Unpin + 'static>(
         rx: &mut Self::Rx<T>,
     ) -> impl Future<Output = Option<T>> + Send + '_;
 }
@@ -98,46 +122,46 @@ pub struct Ours;
 impl Queue for Ours {
     const NAME: &'static str = "ours";
     const ASYNC: bool = true;
-    type Tx<T: Send + 'static> = mpmc::Sender<T>;
-    type Rx<T: Send + 'static> = mpmc::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = mpmc::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = mpmc::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         Some(match cap {
             Cap::Bounded(n) => mpmc::bounded(n),
             Cap::Unbounded => mpmc::unbounded(),
         })
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         tx.clone()
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send(value).is_ok(), "receivers gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         tx.try_send(value).map_err(|e| e.into_inner())
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok()
     }
     #[inline]
-    async fn send_async<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send_async(value).await.is_ok(), "receivers gone")
     }
     #[inline]
-    async fn recv_async<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv_async().await.ok()
     }
 }
@@ -149,47 +173,47 @@ pub struct Crossbeam;
 impl Queue for Crossbeam {
     const NAME: &'static str = "crossbeam";
     const ASYNC: bool = false;
-    type Tx<T: Send + 'static> = crossbeam_channel::Sender<T>;
-    type Rx<T: Send + 'static> = crossbeam_channel::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = crossbeam_channel::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = crossbeam_channel::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         Some(match cap {
             Cap::Bounded(n) => crossbeam_channel::bounded(n),
             Cap::Unbounded => crossbeam_channel::unbounded(),
         })
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         tx.clone()
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send(value).is_ok(), "receivers gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         tx.try_send(value).map_err(|e| e.into_inner())
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok()
     }
-    fn send_async<T: Send + 'static>(
+    fn send_async<T: Send + Unpin + 'static>(
         _: &Self::Tx<T>,
         _: T,
     ) -> impl Future<Output = ()> + Send + '_ {
         no_futures()
     }
-    fn recv_async<T: Send + 'static>(
+    fn recv_async<T: Send + Unpin + 'static>(
         _: &mut Self::Rx<T>,
     ) -> impl Future<Output = Option<T>> + Send + '_ {
         no_futures()
@@ -203,46 +227,46 @@ pub struct Flume;
 impl Queue for Flume {
     const NAME: &'static str = "flume";
     const ASYNC: bool = true;
-    type Tx<T: Send + 'static> = flume::Sender<T>;
-    type Rx<T: Send + 'static> = flume::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = flume::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = flume::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         Some(match cap {
             Cap::Bounded(n) => flume::bounded(n),
             Cap::Unbounded => flume::unbounded(),
         })
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         tx.clone()
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send(value).is_ok(), "receivers gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         tx.try_send(value).map_err(|e| e.into_inner())
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok()
     }
     #[inline]
-    async fn send_async<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send_async(value).await.is_ok(), "receivers gone")
     }
     #[inline]
-    async fn recv_async<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv_async().await.ok()
     }
 }
@@ -255,34 +279,34 @@ impl Queue for Kanal {
     const NAME: &'static str = "kanal";
     const NOTES: &'static str = "async: `as_async()` of the sync handles";
     const ASYNC: bool = true;
-    type Tx<T: Send + 'static> = kanal::Sender<T>;
-    type Rx<T: Send + 'static> = kanal::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = kanal::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = kanal::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         Some(match cap {
             Cap::Bounded(n) => kanal::bounded(n),
             Cap::Unbounded => kanal::unbounded(),
         })
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         tx.clone()
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send(value).is_ok(), "receivers gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         // `try_send` consumes the value even when full; the `Option` form
         // leaves it in place.
         let mut slot = Some(value);
@@ -292,16 +316,248 @@ impl Queue for Kanal {
         }
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok().flatten()
     }
     #[inline]
-    async fn send_async<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.as_async().send(value).await.is_ok(), "receivers gone")
     }
     #[inline]
-    async fn recv_async<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.as_async().recv().await.ok()
+    }
+}
+
+/// The sending end of a `crossfire` 3.1 `mpmc` channel: the type its
+/// constructor gives for the form.
+#[derive(Debug)]
+pub enum CrossfireTx<T: Send + Unpin + 'static> {
+    /// `bounded_blocking` / `bounded_blocking_async`.
+    Blocking(crossfire::MTx<crossfire::mpmc::Array<T>>),
+    /// `bounded_async` / `bounded_async_blocking`.
+    Async(crossfire::MAsyncTx<crossfire::mpmc::Array<T>>),
+    /// `unbounded_blocking` / `unbounded_async`: one blocking type for both
+    /// forms (a send to an unbounded channel never waits).
+    Unbounded(crossfire::MTx<crossfire::mpmc::List<T>>),
+}
+
+/// The receiving end of a `crossfire` 3.1 `mpmc` channel, as for
+/// [`CrossfireTx`].
+#[derive(Debug)]
+pub enum CrossfireRx<T: Send + Unpin + 'static> {
+    /// `bounded_blocking` / `bounded_async_blocking`.
+    Blocking(crossfire::MRx<crossfire::mpmc::Array<T>>),
+    /// `bounded_async` / `bounded_blocking_async`.
+    Async(crossfire::MAsyncRx<crossfire::mpmc::Array<T>>),
+    /// `unbounded_blocking`.
+    UnboundedBlocking(crossfire::MRx<crossfire::mpmc::List<T>>),
+    /// `unbounded_async`.
+    UnboundedAsync(crossfire::MAsyncRx<crossfire::mpmc::List<T>>),
+}
+
+/// `crossfire` 3.1, its `mpmc` module: blocking and async ends are separate
+/// types, so [`Queue::make_for`] calls the constructor of the form
+/// (`bounded_blocking`, `bounded_async`, `bounded_blocking_async`,
+/// `bounded_async_blocking`; `unbounded_blocking`, `unbounded_async`) and
+/// [`Queue::make`] the blocking one. A blocking call on an async end (or the
+/// reverse) is a bug of the runner and panics. No `bounded(0)`: crossfire
+/// silently makes it `bounded(1)`, so it is "n/a". Every channel is made
+/// after `detect_backoff_cfg()`, as crossfire's docs advise (it stops
+/// spinning when the process may run on one CPU only).
+#[derive(Debug)]
+pub struct Crossfire;
+
+/// The panic of a crossfire end used in the wrong form.
+#[cold]
+fn wrong_form() -> ! {
+    unreachable!("a crossfire end used in a form it was not made for (see Queue::make_for)")
+}
+
+impl Queue for Crossfire {
+    const NAME: &'static str = "crossfire";
+    const NOTES: &'static str =
+        "the `mpmc` constructor of each form; no `bounded(0)` (it would be `bounded(1)`)";
+    const ASYNC: bool = true;
+    type Tx<T: Send + Unpin + 'static> = CrossfireTx<T>;
+    type Rx<T: Send + Unpin + 'static> = CrossfireRx<T>;
+
+    #[inline]
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+        Self::make_for(cap, false, false)
+    }
+    #[inline]
+    fn make_for<T: Send + Unpin + 'static>(
+        cap: Cap,
+        async_tx: bool,
+        async_rx: bool,
+    ) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+        use crossfire::mpmc;
+        crossfire::detect_backoff_cfg();
+        Some(match (cap, async_tx, async_rx) {
+            (Cap::Bounded(0), _, _) => return None,
+            (Cap::Bounded(n), false, false) => {
+                let (tx, rx) = mpmc::bounded_blocking(n);
+                (CrossfireTx::Blocking(tx), CrossfireRx::Blocking(rx))
+            }
+            (Cap::Bounded(n), true, true) => {
+                let (tx, rx) = mpmc::bounded_async(n);
+                (CrossfireTx::Async(tx), CrossfireRx::Async(rx))
+            }
+            (Cap::Bounded(n), false, true) => {
+                let (tx, rx) = mpmc::bounded_blocking_async(n);
+                (CrossfireTx::Blocking(tx), CrossfireRx::Async(rx))
+            }
+            (Cap::Bounded(n), true, false) => {
+                let (tx, rx) = mpmc::bounded_async_blocking(n);
+                (CrossfireTx::Async(tx), CrossfireRx::Blocking(rx))
+            }
+            (Cap::Unbounded, _, false) => {
+                let (tx, rx) = mpmc::unbounded_blocking();
+                (
+                    CrossfireTx::Unbounded(tx),
+                    CrossfireRx::UnboundedBlocking(rx),
+                )
+            }
+            (Cap::Unbounded, _, true) => {
+                let (tx, rx) = mpmc::unbounded_async();
+                (CrossfireTx::Unbounded(tx), CrossfireRx::UnboundedAsync(rx))
+            }
+        })
+    }
+    #[inline]
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+        match tx {
+            CrossfireTx::Blocking(tx) => CrossfireTx::Blocking(tx.clone()),
+            CrossfireTx::Async(tx) => CrossfireTx::Async(tx.clone()),
+            CrossfireTx::Unbounded(tx) => CrossfireTx::Unbounded(tx.clone()),
+        }
+    }
+    #[inline]
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+        Some(match rx {
+            CrossfireRx::Blocking(rx) => CrossfireRx::Blocking(rx.clone()),
+            CrossfireRx::Async(rx) => CrossfireRx::Async(rx.clone()),
+            CrossfireRx::UnboundedBlocking(rx) => CrossfireRx::UnboundedBlocking(rx.clone()),
+            CrossfireRx::UnboundedAsync(rx) => CrossfireRx::UnboundedAsync(rx.clone()),
+        })
+    }
+    #[inline]
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
+        let ok = match tx {
+            CrossfireTx::Blocking(tx) => tx.send(value).is_ok(),
+            CrossfireTx::Unbounded(tx) => tx.send(value).is_ok(),
+            CrossfireTx::Async(_) => wrong_form(),
+        };
+        assert!(ok, "receivers gone");
+    }
+    #[inline]
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+        match rx {
+            CrossfireRx::Blocking(rx) => rx.recv().ok(),
+            CrossfireRx::UnboundedBlocking(rx) => rx.recv().ok(),
+            CrossfireRx::Async(_) | CrossfireRx::UnboundedAsync(_) => wrong_form(),
+        }
+    }
+    #[inline]
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+        use crossfire::TrySendError;
+        let result = match tx {
+            CrossfireTx::Blocking(tx) => tx.try_send(value),
+            CrossfireTx::Async(tx) => tx.try_send(value),
+            CrossfireTx::Unbounded(tx) => tx.try_send(value),
+        };
+        result.map_err(|e| match e {
+            TrySendError::Full(v) | TrySendError::Disconnected(v) => v,
+        })
+    }
+    #[inline]
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+        match rx {
+            CrossfireRx::Blocking(rx) => rx.try_recv().ok(),
+            CrossfireRx::Async(rx) => rx.try_recv().ok(),
+            CrossfireRx::UnboundedBlocking(rx) => rx.try_recv().ok(),
+            CrossfireRx::UnboundedAsync(rx) => rx.try_recv().ok(),
+        }
+    }
+    #[inline]
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
+        let ok = match tx {
+            CrossfireTx::Async(tx) => tx.send(value).await.is_ok(),
+            // Unbounded: the one sender type of both forms; it never waits.
+            CrossfireTx::Unbounded(tx) => tx.send(value).is_ok(),
+            CrossfireTx::Blocking(_) => wrong_form(),
+        };
+        assert!(ok, "receivers gone");
+    }
+    #[inline]
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+        match rx {
+            CrossfireRx::Async(rx) => rx.recv().await.ok(),
+            CrossfireRx::UnboundedAsync(rx) => rx.recv().await.ok(),
+            CrossfireRx::Blocking(_) | CrossfireRx::UnboundedBlocking(_) => wrong_form(),
+        }
+    }
+}
+
+/// `tachyonix` 0.3: async only, bounded only (`channel(n)` panics for 0, so
+/// `bounded(0)` is "n/a"), one receiver. The blocking methods are never
+/// called (`BLOCKING` is false); `try_send`/`try_recv` need no runtime.
+#[derive(Debug)]
+pub struct Tachyonix;
+
+/// The body of the blocking methods of a channel without them: never run.
+#[cold]
+fn no_blocking() -> ! {
+    unreachable!("the channel has no blocking calls (BLOCKING is false)")
+}
+
+impl Queue for Tachyonix {
+    const NAME: &'static str = "tachyonix";
+    const NOTES: &'static str = "async only; bounded only; one receiver; no `bounded(0)`";
+    const ASYNC: bool = true;
+    const BLOCKING: bool = false;
+    type Tx<T: Send + Unpin + 'static> = tachyonix::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = tachyonix::Receiver<T>;
+
+    #[inline]
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+        match cap {
+            Cap::Bounded(0) | Cap::Unbounded => None,
+            Cap::Bounded(n) => Some(tachyonix::channel(n)),
+        }
+    }
+    #[inline]
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+        tx.clone()
+    }
+    #[inline]
+    fn clone_rx<T: Send + Unpin + 'static>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+        None
+    }
+    fn send<T: Send + Unpin + 'static>(_: &Self::Tx<T>, _: T) {
+        no_blocking()
+    }
+    fn recv<T: Send + Unpin + 'static>(_: &mut Self::Rx<T>) -> Option<T> {
+        no_blocking()
+    }
+    #[inline]
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+        tx.try_send(value).map_err(|e| match e {
+            tachyonix::TrySendError::Full(v) | tachyonix::TrySendError::Closed(v) => v,
+        })
+    }
+    #[inline]
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+        rx.try_recv().ok()
+    }
+    #[inline]
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
+        assert!(tx.send(value).await.is_ok(), "receiver gone")
+    }
+    #[inline]
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+        rx.recv().await.ok()
     }
 }
 
@@ -314,11 +570,11 @@ impl Queue for AsyncChannel {
     const NAME: &'static str = "async-channel";
     const NOTES: &'static str = "blocking: `send_blocking`/`recv_blocking`; no `bounded(0)`";
     const ASYNC: bool = true;
-    type Tx<T: Send + 'static> = async_channel::Sender<T>;
-    type Rx<T: Send + 'static> = async_channel::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = async_channel::Sender<T>;
+    type Rx<T: Send + Unpin + 'static> = async_channel::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         match cap {
             Cap::Bounded(0) => None,
             Cap::Bounded(n) => Some(async_channel::bounded(n)),
@@ -326,35 +582,35 @@ impl Queue for AsyncChannel {
         }
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         tx.clone()
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send_blocking(value).is_ok(), "receivers gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv_blocking().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         tx.try_send(value).map_err(|e| e.into_inner())
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok()
     }
     #[inline]
-    async fn send_async<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         assert!(tx.send(value).await.is_ok(), "receivers gone")
     }
     #[inline]
-    async fn recv_async<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().await.ok()
     }
 }
@@ -387,11 +643,11 @@ impl Queue for Tokio {
     const NOTES: &'static str =
         "one receiver; no `bounded(0)`; blocking: `blocking_send`/`blocking_recv` from plain threads";
     const ASYNC: bool = true;
-    type Tx<T: Send + 'static> = TokioTx<T>;
-    type Rx<T: Send + 'static> = TokioRx<T>;
+    type Tx<T: Send + Unpin + 'static> = TokioTx<T>;
+    type Rx<T: Send + Unpin + 'static> = TokioRx<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         match cap {
             Cap::Bounded(0) => None,
             Cap::Bounded(n) => {
@@ -405,18 +661,18 @@ impl Queue for Tokio {
         }
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         match tx {
             TokioTx::Bounded(tx) => TokioTx::Bounded(tx.clone()),
             TokioTx::Unbounded(tx) => TokioTx::Unbounded(tx.clone()),
         }
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         None
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         let ok = match tx {
             TokioTx::Bounded(tx) => tx.blocking_send(value).is_ok(),
             TokioTx::Unbounded(tx) => tx.send(value).is_ok(),
@@ -424,14 +680,14 @@ impl Queue for Tokio {
         assert!(ok, "receiver gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         match rx {
             TokioRx::Bounded(rx) => rx.blocking_recv(),
             TokioRx::Unbounded(rx) => rx.blocking_recv(),
         }
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         match tx {
             TokioTx::Bounded(tx) => tx.try_send(value).map_err(|e| match e {
                 tokio::sync::mpsc::error::TrySendError::Full(v)
@@ -441,14 +697,14 @@ impl Queue for Tokio {
         }
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         match rx {
             TokioRx::Bounded(rx) => rx.try_recv().ok(),
             TokioRx::Unbounded(rx) => rx.try_recv().ok(),
         }
     }
     #[inline]
-    async fn send_async<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    async fn send_async<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         let ok = match tx {
             TokioTx::Bounded(tx) => tx.send(value).await.is_ok(),
             TokioTx::Unbounded(tx) => tx.send(value).is_ok(),
@@ -456,7 +712,7 @@ impl Queue for Tokio {
         assert!(ok, "receiver gone");
     }
     #[inline]
-    async fn recv_async<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    async fn recv_async<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         match rx {
             TokioRx::Bounded(rx) => rx.recv().await,
             TokioRx::Unbounded(rx) => rx.recv().await,
@@ -481,11 +737,11 @@ impl Queue for Std {
     const NAME: &'static str = "std";
     const NOTES: &'static str = "one receiver; blocking only";
     const ASYNC: bool = false;
-    type Tx<T: Send + 'static> = StdTx<T>;
-    type Rx<T: Send + 'static> = std::sync::mpsc::Receiver<T>;
+    type Tx<T: Send + Unpin + 'static> = StdTx<T>;
+    type Rx<T: Send + Unpin + 'static> = std::sync::mpsc::Receiver<T>;
 
     #[inline]
-    fn make<T: Send + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+    fn make<T: Send + Unpin + 'static>(cap: Cap) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
         Some(match cap {
             Cap::Bounded(n) => {
                 let (tx, rx) = std::sync::mpsc::sync_channel(n);
@@ -498,18 +754,18 @@ impl Queue for Std {
         })
     }
     #[inline]
-    fn clone_tx<T: Send + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
+    fn clone_tx<T: Send + Unpin + 'static>(tx: &Self::Tx<T>) -> Self::Tx<T> {
         match tx {
             StdTx::Bounded(tx) => StdTx::Bounded(tx.clone()),
             StdTx::Unbounded(tx) => StdTx::Unbounded(tx.clone()),
         }
     }
     #[inline]
-    fn clone_rx<T: Send + 'static>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+    fn clone_rx<T: Send + Unpin + 'static>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         None
     }
     #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+    fn send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) {
         let ok = match tx {
             StdTx::Bounded(tx) => tx.send(value).is_ok(),
             StdTx::Unbounded(tx) => tx.send(value).is_ok(),
@@ -517,11 +773,11 @@ impl Queue for Std {
         assert!(ok, "receiver gone");
     }
     #[inline]
-    fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.recv().ok()
     }
     #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
+    fn try_send<T: Send + Unpin + 'static>(tx: &Self::Tx<T>, value: T) -> Result<(), T> {
         match tx {
             StdTx::Bounded(tx) => tx.try_send(value).map_err(|e| match e {
                 std::sync::mpsc::TrySendError::Full(v)
@@ -531,16 +787,16 @@ impl Queue for Std {
         }
     }
     #[inline]
-    fn try_recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+    fn try_recv<T: Send + Unpin + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
         rx.try_recv().ok()
     }
-    fn send_async<T: Send + 'static>(
+    fn send_async<T: Send + Unpin + 'static>(
         _: &Self::Tx<T>,
         _: T,
     ) -> impl Future<Output = ()> + Send + '_ {
         no_futures()
     }
-    fn recv_async<T: Send + 'static>(
+    fn recv_async<T: Send + Unpin + 'static>(
         _: &mut Self::Rx<T>,
     ) -> impl Future<Output = Option<T>> + Send + '_ {
         no_futures()
@@ -570,6 +826,14 @@ macro_rules! with_queue {
                 type $q = Kanal;
                 Some($body)
             }
+            "crossfire" => {
+                type $q = Crossfire;
+                Some($body)
+            }
+            "tachyonix" => {
+                type $q = Tachyonix;
+                Some($body)
+            }
             "async-channel" => {
                 type $q = AsyncChannel;
                 Some($body)
@@ -588,11 +852,13 @@ macro_rules! with_queue {
 }
 
 /// Every queue channel, ours first, in the tables' column order.
-pub const QUEUES: [&str; 7] = [
+pub const QUEUES: [&str; 9] = [
     "ours",
     "crossbeam",
     "flume",
     "kanal",
+    "crossfire",
+    "tachyonix",
     "async-channel",
     "tokio",
     "std",

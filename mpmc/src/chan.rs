@@ -61,12 +61,11 @@ use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
 use crate::flavor::array::SendDone;
 use crate::flavor::array::{Array, Outcome};
-use crate::flavor::list::List;
 use crate::flavor::zero::{self, Zero};
 use crate::flavor::Flavor;
 #[cfg(feature = "std")]
 use crate::loom::thread;
-use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(feature = "std", not(loom)))]
 use crate::waiters::{backoff, SPINS, YIELDS};
 #[cfg(feature = "std")]
@@ -122,8 +121,15 @@ impl<T> Chan<T> {
         })
     }
 
+    /// An `unbounded()` channel: a ring in the channel's allocation, as for
+    /// `bounded`, plus an overflow that allocates only while the ring is full.
     pub(crate) fn new_unbounded() -> NonNull<Self> {
-        Self::allocate(0, |_| Flavor::List(List::new()))
+        let cap = Array::<T>::unbounded_capacity();
+        Self::allocate(cap, |slots| {
+            let slots = slots.expect("a ring has slots");
+            // SAFETY: as in `new_bounded`.
+            Flavor::Array(unsafe { Array::new_unbounded(cap, Barriers::new(), slots) })
+        })
     }
 
     /// The channel's allocation: the channel, then `ring_cap` ring slots
@@ -185,7 +191,7 @@ impl<T> Chan<T> {
         // SAFETY: live until the drop below.
         let ring_cap = match unsafe { &this.as_ref().flavor } {
             Flavor::Array(array) => array.capacity(),
-            Flavor::List(_) | Flavor::Zero(_) => 0,
+            Flavor::Zero(_) => 0,
         };
         let (layout, _) = Self::layout(ring_cap);
         // SAFETY: per the contract; the layout is the one `allocate` used.
@@ -257,8 +263,11 @@ impl<T> Chan<T> {
             // The waiters are woken even if a message's `Drop` panics.
             crate::waiters::both(
                 || {
-                    chan.drain_barrier();
-                    chan.discard_all();
+                    if chan.drain_barrier() {
+                        chan.discard_all();
+                    } else {
+                        chan.discard_all_observed();
+                    }
                 },
                 || {
                     if first {
@@ -315,7 +324,6 @@ impl<T> Chan<T> {
     fn mark_disconnected(&self) -> bool {
         match &self.flavor {
             Flavor::Array(array) => array.disconnect(),
-            Flavor::List(list) => list.disconnect(),
             Flavor::Zero(zero) => zero.disconnect(),
         }
     }
@@ -323,7 +331,6 @@ impl<T> Chan<T> {
     pub(crate) fn is_disconnected(&self) -> bool {
         match &self.flavor {
             Flavor::Array(array) => array.is_disconnected(),
-            Flavor::List(list) => list.is_disconnected(),
             Flavor::Zero(zero) => zero.is_disconnected(),
         }
     }
@@ -331,28 +338,45 @@ impl<T> Chan<T> {
     pub(crate) fn len(&self) -> usize {
         match &self.flavor {
             Flavor::Array(array) => array.len(),
-            Flavor::List(list) => list.len(),
             Flavor::Zero(_) => 0,
         }
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
         match &self.flavor {
-            Flavor::Array(array) => Some(array.capacity()),
-            Flavor::List(_) => None,
+            Flavor::Array(array) => array.bound(),
             Flavor::Zero(_) => Some(0),
         }
     }
 
     /// The barrier between the last receiver's disconnection and its drain.
-    fn drain_barrier(&self) {
+    /// False when none could be issued (`barrier.rs`): the drain must then
+    /// be `discard_all_observed`.
+    #[must_use]
+    fn drain_barrier(&self) -> bool {
         match &self.flavor {
             Flavor::Array(array) => array.heavy_barrier(),
-            // ORDERING: pairs with the SeqCst fence in `has_waiters` that
-            // follows every unbounded publish.
-            Flavor::List(_) => fence(Ordering::SeqCst),
-            Flavor::Zero(_) => {}
+            Flavor::Zero(_) => true,
         }
+    }
+
+    /// The last receiver's drain when no heavy barrier could be issued
+    /// (`barrier.rs`, "No heavy barrier"): a sender that claimed before the
+    /// disconnection may have missed MARK, so every claimed position is
+    /// waited for until published, and drained. No claim follows MARK, so
+    /// this ends once those senders finish their (short) steps.
+    #[cold]
+    fn discard_all_observed(&self) {
+        if let Flavor::Array(array) = &self.flavor {
+            loop {
+                match array.recv() {
+                    Ok((msg, _)) => drop(msg),
+                    Err(Outcome::Busy) => observe_pause(),
+                    Err(Outcome::Idle | Outcome::Disconnected) => break,
+                }
+            }
+        }
+        self.discard_all();
     }
 
     /// Drops every queued message (the last receiver is gone). A message
@@ -381,7 +405,6 @@ impl<T> Chan<T> {
         }
         match &self.flavor {
             Flavor::Array(array) => array.recv().ok().map(|(msg, _)| msg),
-            Flavor::List(list) => list.try_recv().ok(),
             // Waiting senders keep their messages in their own nodes and get
             // them back when the disconnection wakes them.
             Flavor::Zero(_) => None,
@@ -408,31 +431,12 @@ impl<T> Chan<T> {
         }
     }
 
-    /// What an unbounded publish must do next. Issues the publisher's side of
-    /// the store-buffering fence (`has_waiters`).
-    fn after_list_send(&self) -> AfterSend {
-        let wake_rx = self.waiters.has_waiters(Side::Rx);
-        AfterSend {
-            wake_rx,
-            // `finish_send` reads the receiver count after the SeqCst fence
-            // in `has_waiters`, which pairs with `drain_barrier`: either it
-            // sees the last receiver gone, or the drain sees our message.
-            abandoned: true,
-        }
-    }
-
     #[inline]
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         match &self.flavor {
             Flavor::Array(array) => {
                 let done = array.try_send(msg)?;
                 self.finish_send(AfterSend::from(done));
-                Ok(())
-            }
-            Flavor::List(list) => {
-                list.try_send(msg)?;
-                let after = self.after_list_send();
-                self.finish_send(after);
                 Ok(())
             }
             Flavor::Zero(_) => zero::try_send(&self.waiters, msg),
@@ -472,13 +476,6 @@ impl<T> Chan<T> {
                     Err(outcome)
                 }
             },
-            Flavor::List(list) => match list.try_send(msg) {
-                Ok(()) => Ok(self.after_list_send()),
-                Err(TrySendError::Disconnected(msg) | TrySendError::Full(msg)) => {
-                    *slot = Some(msg);
-                    Err(Outcome::Disconnected)
-                }
-            },
             Flavor::Zero(_) => unreachable!("the rendezvous sends in zero.rs"),
         }
     }
@@ -504,13 +501,6 @@ impl<T> Chan<T> {
     fn queue_recv(&self) -> Result<(T, bool), Outcome> {
         match &self.flavor {
             Flavor::Array(array) => array.recv(),
-            // An unbounded channel is never full: no sender ever waits for
-            // room, so a receive notifies nobody.
-            Flavor::List(list) => match list.try_recv() {
-                Ok(msg) => Ok((msg, false)),
-                Err(TryRecvError::Empty) => Err(Outcome::Idle),
-                Err(TryRecvError::Disconnected) => Err(Outcome::Disconnected),
-            },
             Flavor::Zero(_) => unreachable!("the rendezvous receives in zero.rs"),
         }
     }
@@ -533,7 +523,18 @@ impl<T> Chan<T> {
                             other => return other,
                         }
                     }
-                    array.heavy_barrier();
+                    if !array.heavy_barrier() {
+                        // No barrier could be issued (`barrier.rs`, "No
+                        // heavy barrier"): see the busy step finish instead,
+                        // which is what the barrier was for.
+                        loop {
+                            observe_pause();
+                            match self.send_step(slot) {
+                                Err(Outcome::Busy) => {}
+                                other => return other,
+                            }
+                        }
+                    }
                     match self.send_step(slot) {
                         Err(Outcome::Busy) => Err(Outcome::Idle),
                         other => other,
@@ -541,11 +542,7 @@ impl<T> Chan<T> {
                 }
                 other => other,
             },
-            Flavor::List(_) | Flavor::Zero(_) => {
-                // ORDERING: the registrant's side of `has_waiters`' fence.
-                fence(Ordering::SeqCst);
-                self.send_step(slot)
-            }
+            Flavor::Zero(_) => unreachable!("the rendezvous sends in zero.rs"),
         }
     }
 
@@ -564,19 +561,26 @@ impl<T> Chan<T> {
                             other => return other,
                         }
                     }
-                    array.heavy_barrier();
-                    match array.recv() {
-                        Err(Outcome::Busy) => Err(Outcome::Idle),
-                        other => other,
+                    if !array.heavy_barrier() {
+                        // No barrier could be issued: see the busy step
+                        // finish instead (as in `recheck_send`).
+                        loop {
+                            observe_pause();
+                            match array.recv() {
+                                Err(Outcome::Busy) => {}
+                                other => break other,
+                            }
+                        }
+                    } else {
+                        match array.recv() {
+                            Err(Outcome::Busy) => Err(Outcome::Idle),
+                            other => other,
+                        }
                     }
                 }
                 other => other,
             },
-            Flavor::List(_) | Flavor::Zero(_) => {
-                // ORDERING: the registrant's side of `has_waiters`' fence.
-                fence(Ordering::SeqCst);
-                self.queue_recv()
-            }
+            Flavor::Zero(_) => unreachable!("the rendezvous receives in zero.rs"),
         };
         got.or_else(|outcome| {
             self.waiters
@@ -981,4 +985,16 @@ fn take_msg<T>(slot: &mut Option<T>) -> T {
 #[cfg(feature = "std")]
 fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// One pause between re-reads of a step that must be seen to finish because
+/// no heavy barrier could be issued (`barrier.rs`, "No heavy barrier").
+fn observe_pause() {
+    #[cfg(all(feature = "std", not(loom)))]
+    thread::yield_now();
+    #[cfg(not(all(feature = "std", not(loom))))]
+    {
+        crate::loom::stale_read_hint();
+        core::hint::spin_loop();
+    }
 }

@@ -16,10 +16,13 @@
 //!   nothing in particular).
 //! * Waiting never allocates: a blocked thread's or a pending future's waiter
 //!   node lives in its own stack frame or future. `bounded(n)` allocates at
-//!   creation (one allocation) and never again; `unbounded` allocates at
-//!   most one block per 32 messages, keeps up to 4 drained blocks for reuse
-//!   and frees the rest as they are drained.
-//! * `try_send`/`try_recv` on `bounded(n >= 1)` and `unbounded` take no lock.
+//!   creation (one allocation) and never again; `unbounded` is the same ring
+//!   (sized from the message size) plus an overflow queue that allocates
+//!   only while more messages wait than the ring holds, and frees its buffer
+//!   as soon as it is drained.
+//! * `try_send`/`try_recv` on `bounded(n >= 1)` take no lock; on `unbounded`
+//!   they take none while the queue fits in its ring (beyond it, the overflow
+//!   has a short lock of its own, never held while user code runs).
 //! * Cancellation is exact: a pending [`RecvFuture`] takes a message only in
 //!   the poll that returns it; a dropped [`SendFuture`] never sends half a
 //!   message, and [`SendFuture::cancel`] hands the message back.
@@ -104,13 +107,15 @@
 // Layout (one job per file):
 // - chan.rs: the shared allocation, handle counts, who frees; the waits and
 //   notifications around the lock-free steps.
-// - flavor/{array,list,zero}.rs: the three queue algorithms.
+// - flavor/{array,overflow,zero}.rs: the queue algorithms (overflow.rs is
+//   unbounded's addition to the bounded ring).
 // - waiters.rs: the intrusive waiter lists and their states.
 // - sender.rs, receiver.rs: the public handles.
 // - futures.rs, stream.rs: the futures, and Stream/Sink.
 // - errors.rs; loom.rs: the std/loom switch.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![cfg_attr(
     not(any(feature = "std", feature = "async")),
@@ -147,12 +152,15 @@ pub use errors::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
 pub use sender::Sender;
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 pub use stream::{RecvStream, SendSink};
 
 /// Makes a channel holding at most `cap` messages; `bounded(0)` is a
@@ -181,8 +189,13 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 /// Makes a channel with no capacity limit: sends never wait.
 ///
-/// It allocates at most one block per 32 messages in flight; a block whose
-/// messages are all received is kept for reuse (up to 4) or freed.
+/// It is the ring of [`bounded`] (about 2 KiB of slots: 128 for small
+/// messages, at least 8 for large ones, allocated here with the channel)
+/// plus an overflow queue for the messages sent while the ring is full. As
+/// long as the ring has room it costs what `bounded` costs and allocates
+/// nothing; the overflow allocates as it grows (doubling) and frees its
+/// buffer once receivers have drained it. Each sender's messages are received
+/// in the order it sent them, across the ring and the overflow.
 ///
 /// # Examples
 ///

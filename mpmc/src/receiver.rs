@@ -70,11 +70,17 @@ impl<T> Receiver<T> {
         unsafe { self.chan.as_ref() }
     }
 
-    /// Takes a message, blocking the thread until one arrives.
+    /// Takes a message, blocking the thread until one arrives. The async form
+    /// is [`recv_async`](Self::recv_async).
     ///
-    /// Inside an async runtime this blocks the worker thread like any
-    /// blocking call; it never panics there (use
-    /// [`recv_async`](Self::recv_async) in async code).
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -89,6 +95,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.chan().recv_blocking(None).map_err(|_| RecvError)
     }
@@ -117,6 +124,15 @@ impl<T> Receiver<T> {
 
     /// Takes a message, blocking at most `timeout`.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Disconnected`].
@@ -132,12 +148,22 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(3));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan()
             .recv_blocking(Instant::now().checked_add(timeout))
     }
 
     /// Takes a message, blocking until `deadline` at most.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -153,6 +179,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv_deadline(soon).unwrap_err().is_timeout());
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.chan().recv_blocking(Some(deadline))
     }
@@ -184,6 +211,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn recv_async(&self) -> RecvFuture<'_, T> {
         RecvFuture::new(Handle::Borrowed(self))
     }
@@ -213,12 +241,22 @@ impl<T> Receiver<T> {
     /// assert_eq!(block_on(fut), Ok(9));
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn into_recv_async(self) -> RecvFuture<'static, T> {
         RecvFuture::new(Handle::Owned(self))
     }
 
     /// A blocking iterator: yields messages until the channel is empty and
     /// disconnected.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Examples
     ///
@@ -229,6 +267,7 @@ impl<T> Receiver<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { receiver: self }
     }
@@ -396,11 +435,13 @@ impl<T> fmt::Debug for Receiver<T> {
 
 /// A blocking iterator over a borrowed receiver; see [`Receiver::iter`].
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
@@ -409,6 +450,7 @@ impl<T> Iterator for Iter<'_, T> {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Iter").finish_non_exhaustive()
@@ -437,11 +479,13 @@ impl<T> fmt::Debug for TryIter<'_, T> {
 /// A blocking iterator that owns the receiver; see
 /// [`IntoIterator for Receiver`](Receiver#impl-IntoIterator-for-Receiver<T>).
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct IntoIter<T> {
     receiver: Receiver<T>,
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
@@ -450,6 +494,7 @@ impl<T> Iterator for IntoIter<T> {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IntoIter").finish_non_exhaustive()
@@ -467,6 +512,7 @@ impl<T> fmt::Debug for IntoIter<T> {
 /// }
 /// ```
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T> IntoIterator for Receiver<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
@@ -486,6 +532,7 @@ impl<T> IntoIterator for Receiver<T> {
 /// }
 /// ```
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<'a, T> IntoIterator for &'a Receiver<T> {
     type Item = T;
     type IntoIter = Iter<'a, T>;
@@ -493,3 +540,16 @@ impl<'a, T> IntoIterator for &'a Receiver<T> {
         self.iter()
     }
 }
+
+// A `Receiver` is only a pointer to the channel, whose state lives behind
+// atomics and the waiter lock; no operation leaves that state inconsistent
+// when a panic unwinds out of it (a waker's `wake`/`clone`/`drop` or a
+// message's `Drop`, also in the last receiver's drain of the queue): user
+// code runs only after the step it follows is complete and the caller's node
+// is unlinked, or under a guard that finishes the step during unwinding (the
+// rule of the waiting core). So using a receiver after catching a panic
+// observes a valid channel, as with `std`'s and crossbeam's channels, whose
+// receivers are unwind-safe for the same reason.
+impl<T> core::panic::UnwindSafe for Receiver<T> {}
+// As above: a shared `&Receiver` seen after a caught panic is just as valid.
+impl<T> core::panic::RefUnwindSafe for Receiver<T> {}

@@ -76,9 +76,17 @@ impl<T> Sender<T> {
     /// `bounded(0)`: until a receiver has taken it).
     ///
     /// `Ok` means the message is in the channel (for `bounded(0)`: that a
-    /// receiver took it), not that it was received. Inside an async runtime
-    /// this blocks the worker thread like any blocking call; it never panics
-    /// there (use [`send_async`](Self::send_async) in async code).
+    /// receiver took it), not that it was received. The async form is
+    /// [`send_async`](Self::send_async).
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -96,6 +104,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
         self.chan()
             .send_blocking(msg, None)
@@ -140,6 +149,15 @@ impl<T> Sender<T> {
 
     /// Sends `msg`, blocking at most `timeout` while the channel is full.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Disconnected`],
@@ -156,6 +174,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send_timeout(2, Duration::from_millis(5)), Err(SendTimeoutError::Timeout(2)));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.chan()
             .send_blocking(msg, Instant::now().checked_add(timeout))
@@ -163,6 +182,15 @@ impl<T> Sender<T> {
 
     /// Sends `msg`, blocking until `deadline` at most while the channel is
     /// full.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -178,6 +206,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv(), Ok(1));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         self.chan().send_blocking(msg, Some(deadline))
     }
@@ -211,6 +240,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv(), Ok("hello"));
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
         SendFuture::new(Handle::Borrowed(self), msg)
     }
@@ -240,6 +270,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn into_send_async(self, msg: T) -> SendFuture<'static, T> {
         SendFuture::new(Handle::Owned(self), msg)
     }
@@ -306,6 +337,7 @@ impl<T> Sender<T> {
     /// # t.join().unwrap();
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn closed(&self) -> Closed<'_, T> {
         Closed::new(self.chan())
     }
@@ -430,3 +462,16 @@ impl<T> fmt::Debug for Sender<T> {
             .finish()
     }
 }
+
+// A `Sender` is only a pointer to the channel, whose state lives behind
+// atomics and the waiter lock; no operation leaves that state inconsistent
+// when a panic unwinds out of it (a waker's `wake`/`clone`/`drop` or a
+// message's `Drop`): user code runs only after the step it follows is
+// complete and the caller's node is unlinked, or under a guard that finishes
+// the step during unwinding (the rule of the waiting core). So using a
+// sender after catching a panic observes a valid channel, as with `std`'s
+// and crossbeam's channels, whose senders are unwind-safe for the same
+// reason.
+impl<T> core::panic::UnwindSafe for Sender<T> {}
+// As above: a shared `&Sender` seen after a caught panic is just as valid.
+impl<T> core::panic::RefUnwindSafe for Sender<T> {}

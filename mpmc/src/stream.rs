@@ -1,5 +1,8 @@
 //! `Stream` and `Sink` adapters (feature `futures`).
 //!
+//! The traits are linked by URL, not by path: a path into a dependency
+//! renders as plain `[Stream]` text wherever its docs are not built alongside.
+//!
 //! Unlike the futures, these are `Unpin`, as `StreamExt::next` and
 //! `SinkExt::send` expect: each boxes its waiter node once, when it is
 //! created, and never allocates again (not per message, not per poll).
@@ -17,15 +20,16 @@ use crate::futures::Handle;
 use crate::waiters::Node;
 use crate::{Receiver, Sender};
 
-/// A [`Stream`] of the messages of a receiver; see [`Receiver::stream`].
+/// A [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) of the messages of a receiver; see [`Receiver::stream`].
 ///
-/// It ends (and is then terminated, per [`FusedStream`]) once the channel is
+/// It ends (and is then terminated, per [`FusedStream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.FusedStream.html)) once the channel is
 /// empty and disconnected.
 ///
 /// # Cancel safety
 ///
 /// As for [`RecvFuture`](crate::RecvFuture): a message is taken only in the
 /// poll that returns it; dropping the stream while it waits loses nothing.
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 pub struct RecvStream<'a, T> {
     receiver: Handle<'a, Receiver<T>>,
     node: Pin<Box<Node<T>>>,
@@ -41,6 +45,7 @@ unsafe impl<T: Send> Sync for RecvStream<'_, T> {}
 // The node is boxed and nothing else is structurally pinned.
 impl<T> Unpin for RecvStream<'_, T> {}
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> Stream for RecvStream<'_, T> {
     type Item = T;
 
@@ -60,6 +65,7 @@ impl<T> Stream for RecvStream<'_, T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> FusedStream for RecvStream<'_, T> {
     fn is_terminated(&self) -> bool {
         self.terminated
@@ -80,7 +86,7 @@ impl<T> fmt::Debug for RecvStream<'_, T> {
     }
 }
 
-/// A [`Sink`] into a sender; see [`Sender::sink`].
+/// A [`Sink`](https://docs.rs/futures-sink/0.3/futures_sink/trait.Sink.html) into a sender; see [`Sender::sink`].
 ///
 /// `start_send` stores one message; `poll_ready` and `poll_flush` drive it
 /// into the channel (waiting for room like [`send_async`](Sender::send_async)).
@@ -91,6 +97,7 @@ impl<T> fmt::Debug for RecvStream<'_, T> {
 ///
 /// Dropping the sink with a message not yet flushed drops that message
 /// (it was never half-sent).
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 pub struct SendSink<'a, T> {
     sender: Handle<'a, Sender<T>>,
     node: Pin<Box<Node<T>>>,
@@ -118,6 +125,7 @@ impl<T> SendSink<'_, T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> Sink<T> for SendSink<'_, T> {
     type Error = SendError<T>;
 
@@ -164,7 +172,7 @@ impl<T> fmt::Debug for SendSink<'_, T> {
 }
 
 impl<T> Receiver<T> {
-    /// A [`Stream`] borrowing this receiver. It allocates its waiter node
+    /// A [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) borrowing this receiver. It allocates its waiter node
     /// once, here, so that it is `Unpin`.
     ///
     /// # Examples
@@ -182,6 +190,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(Some(1)));
     /// assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(None));
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
     pub fn stream(&self) -> RecvStream<'_, T> {
         RecvStream {
             receiver: Handle::Borrowed(self),
@@ -190,7 +199,7 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// A [`Stream`] that owns this receiver.
+    /// A [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) that owns this receiver.
     ///
     /// # Examples
     ///
@@ -201,6 +210,7 @@ impl<T> Receiver<T> {
     /// let stream = rx.into_stream();
     /// assert!(!stream.is_terminated());
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
     pub fn into_stream(self) -> RecvStream<'static, T> {
         RecvStream {
             receiver: Handle::Owned(self),
@@ -211,7 +221,7 @@ impl<T> Receiver<T> {
 }
 
 impl<T> Sender<T> {
-    /// A [`Sink`] borrowing this sender. It allocates its waiter node once,
+    /// A [`Sink`](https://docs.rs/futures-sink/0.3/futures_sink/trait.Sink.html) borrowing this sender. It allocates its waiter node once,
     /// here, so that it is `Unpin`.
     ///
     /// # Examples
@@ -229,6 +239,7 @@ impl<T> Sender<T> {
     /// assert!(Pin::new(&mut sink).poll_flush(&mut cx).is_ready());
     /// assert_eq!(rx.try_recv(), Ok(7));
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
     pub fn sink(&self) -> SendSink<'_, T> {
         SendSink {
             sender: Handle::Borrowed(self),
@@ -237,7 +248,7 @@ impl<T> Sender<T> {
         }
     }
 
-    /// A [`Sink`] that owns this sender.
+    /// A [`Sink`](https://docs.rs/futures-sink/0.3/futures_sink/trait.Sink.html) that owns this sender.
     ///
     /// # Examples
     ///
@@ -247,6 +258,7 @@ impl<T> Sender<T> {
     /// drop(sink);
     /// assert!(rx.is_closed());
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
     pub fn into_sink(self) -> SendSink<'static, T> {
         SendSink {
             sender: Handle::Owned(self),

@@ -80,13 +80,14 @@
 //! The ring's queue is lock-free, so a registration and a publish race like
 //! the store-buffering litmus test: the registrant links its node (and sets
 //! the list's flag) and then re-checks the queue; the publisher writes a
-//! message and then checks for waiters. Either both sides make an RMW on one
-//! word (the ring folds "someone waits" into its claim words, see
-//! `flavor/array.rs`), or each has a barrier between its store and its load
-//! ([`Waiters::has_waiters`] on the publisher's side), so at least one of them
-//! sees the other: the re-check finds the message, or the publisher finds the
-//! waiter and wakes it. The rendezvous works entirely under the lock and has
-//! no window.
+//! message and then checks for waiters. The ring folds "someone waits" into
+//! the claim words both sides RMW anyway (`flavor/array.rs`), with an
+//! asymmetric barrier pair for the one case a claim precedes the flag
+//! (`barrier.rs`), so at least one of them sees the other: the re-check finds
+//! the message, or the publisher finds the waiter and wakes it. The
+//! unbounded flavor's overflow is reached under its own lock, which orders
+//! the two sides (`flavor/overflow.rs`). The rendezvous works entirely under
+//! the waiter lock and has no window.
 //!
 //! # One layer for every client
 //!
@@ -108,7 +109,7 @@ use core::ptr;
 use core::task::Waker;
 
 use crate::loom::lock::{Guard, Lock};
-use crate::loom::{fence, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 /// A node's state (the values of its state word); see the module docs.
 pub(crate) type State = usize;
@@ -415,9 +416,9 @@ pub(crate) struct Waiters<T> {
     /// mirrors "the rx (tx) list is not empty", set and cleared under the
     /// lock (see `flavor/array.rs`). Null for the rendezvous.
     flag_words: core::cell::Cell<[*const AtomicUsize; 2]>,
-    /// `lists.rx.len`, stored under the lock, read by senders after a publish.
+    /// `lists.rx.len` as last published to the flag word (under the lock).
     rx_len: AtomicUsize,
-    /// `lists.tx.len`, stored under the lock, read by receivers after a release.
+    /// `lists.tx.len` as last published to the flag word (under the lock).
     tx_len: AtomicUsize,
     /// `lists.rescued.len()`, stored under the lock: a receive that finds the
     /// queue empty looks at the rescued messages only when it is not zero.
@@ -467,27 +468,6 @@ impl<T> Waiters<T> {
             guard: self.lists.lock(),
             waiters: self,
         }
-    }
-
-    /// Whether `side` may have waiters, for a fast path that has just
-    /// published (a message, or a free slot). Issues the fast path's side of
-    /// the store-buffering fence.
-    #[inline]
-    pub(crate) fn has_waiters(&self, side: Side) -> bool {
-        // ORDERING: pairs with the registrant's fence in `Chan::recheck_*`:
-        // the caller's publish (a Release store or RMW before this call) and
-        // a registrant's length store are each followed by a SeqCst fence and
-        // then a load of the other location, so at least one load sees the
-        // other side's store (no lost wake-up).
-        fence(Ordering::SeqCst);
-        let len = match side {
-            Side::Rx => &self.rx_len,
-            Side::Tx => &self.tx_len,
-            Side::Closed => return true,
-        };
-        // ORDERING: Relaxed: the fence above orders it; the value is only a
-        // hint to take the lock, which then reads the list itself.
-        len.load(Ordering::Relaxed) != 0
     }
 
     /// The owner is done with `node` (it got what it waited for, gave up, or
@@ -710,9 +690,8 @@ impl<T> Locked<'_, T> {
                 word.fetch_and(!1, Ordering::SeqCst);
             }
         }
-        // ORDERING: Relaxed under the lock; the registrant's fence
-        // (registrant) or `has_waiters` (fast path) orders it against the
-        // queue accesses, see the module docs.
+        // ORDERING: Relaxed: only read and written under the lock (it is the
+        // memory of what the flag word was last told).
         cell.store(len, Ordering::Relaxed);
     }
 

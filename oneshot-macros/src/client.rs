@@ -18,6 +18,11 @@ use crate::ast::{self, ClientNames, Enum};
 use crate::expand::{self, Names};
 
 /// One variant as the client and the handlers see it.
+/// The `# Blocking` paragraph of every generated method that blocks the
+/// thread; the same words as on `oneshot::Receiver::recv` and `mpmc`'s
+/// blocking methods.
+pub(crate) const BLOCKING: &str = "This call blocks the thread. On an async runtime's worker thread it does not panic, but it stalls that worker and the tasks queued on it, and if what it waits for can only come from a task of the same runtime (always so on a current-thread runtime) it hangs, or waits out its timeout: in async code use the async form, or move the call to a blocking pool (such as `tokio::task::spawn_blocking`).";
+
 struct Command<'a> {
     cfgs: Vec<&'a Attribute>,
     docs: Vec<&'a Attribute>,
@@ -79,11 +84,17 @@ pub(crate) fn expand(item: &Enum<'_>, client: &ClientNames, names: &Names) -> To
     let dispatch = cx.dispatch(&commands);
     let client_items = cx.client(&commands);
     let mailbox_items = cx.mailbox();
+    // Through `__private::client_items!`, which passes the items on with
+    // `oneshot`'s `client` feature and is one `compile_error!` naming the
+    // feature without it (instead of an error per missing `__private` item).
+    let private = &names.private;
     quote! {
-        #handlers
-        #dispatch
-        #client_items
-        #mailbox_items
+        #private::client_items! {
+            #handlers
+            #dispatch
+            #client_items
+            #mailbox_items
+        }
     }
 }
 
@@ -407,10 +418,10 @@ impl Context<'_> {
                     " Sends a {what} command, in a task: waits for room in the mailbox, and is done once the mailbox accepted the command (not once the actor handled it).\n\n Dropping the future before then sends nothing: the command is dropped with it.\n\n # Errors\n\n `CallError::Disconnected` if the actor is gone."
                 );
                 let blocking_doc = format!(
-                    " Sends a {what} command from a thread, blocking it while the mailbox is full; done once the mailbox accepted the command.\n\n Inside an async runtime this blocks the worker thread like any blocking call (it never panics there); in a task, use `{call}`.\n\n # Errors\n\n `CallError::Disconnected` if the actor is gone."
+                    " Sends a {what} command from a thread, blocking it while the mailbox is full; done once the mailbox accepted the command.\n\n In a task, use `{call}`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n `CallError::Disconnected` if the actor is gone."
                 );
                 let timed_doc = format!(
-                    " Sends a {what} command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Errors\n\n `CallError::Timeout` if the mailbox had no room in time (the command is dropped), `CallError::Disconnected` if the actor is gone."
+                    " Sends a {what} command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n `CallError::Timeout` if the mailbox had no room in time (the command is dropped), `CallError::Disconnected` if the actor is gone."
                 );
                 let try_doc = format!(
                     " Sends a {what} command if the mailbox has room now, without waiting. On a rendezvous mailbox (`bounded(0)`) there is room only while an actor thread waits in `serve_blocking`; an actor task (`serve`) never makes room for a `try_` call.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone; either way the command comes back in the error."
@@ -447,10 +458,10 @@ impl Context<'_> {
                 " Sends a {what} request and waits for its reply, in a task: first for room in the mailbox (backpressure on a full bounded mailbox), then for the actor's answer.\n\n Dropping the future cancels the call and never leaves half a request: before the mailbox accepted the request, the request is dropped with the future; after, the actor sees that nobody waits for the reply (`is_abandoned()`).\n\n # Errors\n\n {errors}."
             );
             let blocking_doc = format!(
-                " Sends a {what} request and waits for its reply, blocking the thread: first while the mailbox is full, then until the actor answers.\n\n Inside an async runtime this blocks the worker thread like any blocking call (it never panics there); in a task, use `{call}`.\n\n # Errors\n\n {errors}."
+                " Sends a {what} request and waits for its reply, blocking the thread: first while the mailbox is full, then until the actor answers.\n\n In a task, use `{call}`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n {errors}."
             );
             let timed_doc = format!(
-                " Sends a {what} request and waits for its reply, blocking the thread for at most `timeout`: one deadline covers waiting for room in the mailbox and waiting for the reply.\n\n # Errors\n\n `CallError::Timeout` if the deadline passed first (a request the mailbox accepted stays with the actor, which sees `is_abandoned()`), {errors}."
+                " Sends a {what} request and waits for its reply, blocking the thread for at most `timeout`: one deadline covers waiting for room in the mailbox and waiting for the reply.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n `CallError::Timeout` if the deadline passed first (a request the mailbox accepted stays with the actor, which sees `is_abandoned()`), {errors}."
             );
             let try_doc = format!(
                 " Sends a {what} request if the mailbox has room now, without waiting, and returns the receiver its reply arrives on. On a rendezvous mailbox (`bounded(0)`) there is room only while an actor thread waits in `serve_blocking`; an actor task (`serve`) never makes room for a `try_` call.\n\n # Errors\n\n `TryCallError::Full` if the mailbox is full, `TryCallError::Disconnected` if the actor is gone. Either way the request comes back together with its reply receiver, so it can be sent again with `{client_name}::send` (or `send_blocking`, `send_timeout`, `try_send`) and still be answered."
@@ -498,8 +509,8 @@ impl Context<'_> {
         let send_doc = format!(
             " Sends a ready-made command, in a task, waiting for room in the mailbox. A request made with `{enum_ident}`'s constructors (or handed back by a `try_` method) is answered on the receiver kept with it.\n\n Dropping the future before the mailbox accepted the command drops the command.\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`."
         );
-        let send_blocking_doc = " Sends a ready-made command from a thread, blocking it while the mailbox is full.\n\n Inside an async runtime this blocks the worker thread like any blocking call.\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`.";
-        let send_timeout_doc = " Sends a ready-made command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Errors\n\n On a timeout, or if the actor is gone, the command comes back in the `SendTimeoutError`.";
+        let send_blocking_doc = format!(" Sends a ready-made command from a thread, blocking it while the mailbox is full.\n\n In a task, use `send`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`.");
+        let send_timeout_doc = format!(" Sends a ready-made command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n On a timeout, or if the actor is gone, the command comes back in the `SendTimeoutError`.");
         let try_send_doc = " Sends a ready-made command if the mailbox has room now, without waiting.\n\n # Errors\n\n If the mailbox is full, or the actor is gone, the command comes back in the `TrySendError`.";
 
         quote! {
@@ -619,7 +630,7 @@ impl Context<'_> {
             " The mailbox of the `{enum_ident}` actor: the receiving end that `{client}`s send into.\n\n Serve it with `serve_blocking` on a thread or `serve` in a task, or take commands by hand through the `mpmc::Receiver` it dereferences to. Clones share the mailbox: several actors can serve one, each command going to one of them. When the last clone is dropped, commands still queued are dropped, so their callers see `CallError::Disconnected`."
         );
         let serve_blocking_doc = format!(
-            " Serves the mailbox on this thread: runs `handler` (a `{handler_trait}`) for each command, in arrival order, and returns it once every client is gone (or the mailbox is closed) and the queue is drained.\n\n Inside an async runtime this blocks the worker thread like any blocking call; in a task, use `serve`."
+            " Serves the mailbox on this thread: runs `handler` (a `{handler_trait}`) for each command, in arrival order, and returns it once every client is gone (or the mailbox is closed) and the queue is drained.\n\n In a task, use `serve`.\n\n # Blocking\n\n {BLOCKING}"
         );
         let serve_doc = format!(
             " Serves the mailbox in a task: runs `handler` (a `{async_handler}`) for each command, in arrival order, awaiting each before taking the next, and returns it once every client is gone (or the mailbox is closed) and the queue is drained.\n\n The future is `Send` whenever the handler and its futures are, so it can be spawned on a multi-threaded runtime. Dropping it stops serving; commands left in the mailbox stay there for another clone of it."

@@ -1032,6 +1032,118 @@ mod tests {
     }
 
     #[test]
+    fn client_methods_do_not_shadow_trait_methods() {
+        for (variant, name) in [
+            (quote!(Clone), "clone"),
+            (quote!(CloneFrom), "clone_from"),
+            (quote!(Fmt), "fmt"),
+            (quote!(From), "from"),
+            (quote!(AsRef), "as_ref"),
+            (quote!(Into), "into"),
+            (quote!(Borrow), "borrow"),
+            (quote!(ToOwned), "to_owned"),
+            (quote!(TypeId), "type_id"),
+        ] {
+            let errors = err(quote!(client), quote!(enum E { #variant }));
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].contains(&format!("`EClient::{name}` generated for the variant"))
+                    && errors[0].contains("would shadow"),
+                "{errors:?}"
+            );
+        }
+        // `try_into` comes from a variant named `Into`'s `try_` form, and a
+        // renamed constructor is checked too.
+        let errors = err(
+            quote!(client),
+            quote!(
+                enum E {
+                    #[reply(u8, constructor = borrow_mut)]
+                    A,
+                }
+            ),
+        );
+        assert!(errors[0].contains("`BorrowMut::borrow_mut`"), "{errors:?}");
+        // Names that only contain one are fine.
+        ok(
+            quote!(client),
+            quote!(
+                enum E {
+                    Cloned,
+                    Format,
+                    FromDisk,
+                }
+            ),
+        );
+    }
+
+    #[test]
+    fn client_items_go_through_the_feature_gate() {
+        let text = expand_to_string(
+            quote!(client),
+            quote!(
+                enum E {
+                    A,
+                }
+            ),
+        );
+        assert!(
+            text.starts_with(
+                &quote!(
+                    enum E {
+                        A,
+                    }
+                )
+                .to_string()
+            ) || text.contains(&quote!(::oneshot::__private::client_items!).to_string()),
+            "{text}"
+        );
+        assert!(
+            text.contains(&quote!(::oneshot::__private::client_items!).to_string()),
+            "{text}"
+        );
+    }
+
+    /// Every blocking method of the family carries the same `# Blocking`
+    /// paragraph: the generated ones (this crate's `BLOCKING`) and the
+    /// hand-written ones of `oneshot` and `mpmc`, wrapped in `///` lines.
+    #[test]
+    fn one_blocking_paragraph_everywhere() {
+        let prose = |source: &str| {
+            source
+                .lines()
+                .map(|line| line.trim().trim_start_matches("///").trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (file, source, methods) in [
+            (
+                "oneshot/src/receiver.rs",
+                include_str!("../../oneshot/src/receiver.rs"),
+                4,
+            ),
+            (
+                "mpmc/src/sender.rs",
+                include_str!("../../mpmc/src/sender.rs"),
+                3,
+            ),
+            (
+                "mpmc/src/receiver.rs",
+                include_str!("../../mpmc/src/receiver.rs"),
+                4,
+            ),
+        ] {
+            let text = prose(source);
+            assert_eq!(
+                text.matches(crate::client::BLOCKING).count(),
+                methods,
+                "{file}: the `# Blocking` paragraph differs from oneshot-macros' `BLOCKING`"
+            );
+            assert_eq!(text.matches("# Blocking").count(), methods, "{file}");
+        }
+    }
+
+    #[test]
     fn every_error_is_reported() {
         let errors = err(
             quote!(_, field = x),

@@ -3,7 +3,7 @@
 //! documented with examples; this crate is an implementation detail and is
 //! pinned by an exact version from `oneshot`.
 //!
-//! [`oneshot`]: https://docs.rs/oneshot
+//! [`oneshot`]: ../oneshot/index.html
 
 // The pipeline, one job per module:
 //
@@ -39,7 +39,7 @@ use proc_macro::TokenStream;
 /// * generates `new(fields...) -> (Self, oneshot::Receiver<T>)`, taking the
 ///   fields in declaration order, `reply(self, T) -> Result<(), SendError<T>>`,
 ///   and `is_abandoned(&self) -> bool` (the requester dropped its receiver);
-/// * implements [`oneshot::Request`](https://docs.rs/oneshot), so generic
+/// * implements [`oneshot::Request`](../oneshot/trait.Request.html), so generic
 ///   code can serve every request type.
 ///
 /// ```
@@ -184,10 +184,49 @@ use proc_macro::TokenStream;
 /// assert_eq!(counter.add_blocking(1), Err(CallError::Disconnected));
 /// ```
 ///
+/// Every generated item of a sample struct and a sample `client` enum is
+/// listed, documented as users see it, in
+/// [`oneshot::example_generated`](../oneshot/example_generated/index.html)
+/// (built with the docs only).
+///
 /// # Errors
 ///
 /// Every misuse is a compile error on the offending tokens that shows the
 /// right form, with the item emitted unchanged so that no other errors follow.
+/// That includes a generated name that collides with another one, and a
+/// client method that would shadow a method of a trait the client implements
+/// (a variant named `Clone`, `Fmt`, `From`, `AsRef`, `Into`, `Borrow`,
+/// `ToOwned`, `TypeId`, ... would make `client.clone()` send a command).
+///
+/// # Troubleshooting
+///
+/// * **A derive written above the attribute** (`#[derive(Debug)]` then
+///   `#[oneshot_reply(u64)]`) sees the item before the attribute adds the
+///   `reply_to` field: `Debug` then silently leaves the field out, and a
+///   derive the attribute rejects (`Clone`, `Default`, `PartialEq`, ...)
+///   fails with rustc's ``missing field `reply_to` `` instead of the
+///   attribute's explanation. Write every derive *below* `#[oneshot_reply]`.
+/// * **The attribute on the wrong item.** It goes on the request type, a
+///   struct or an enum; on a function, an impl block, a trait, a union or a
+///   type alias it is an error saying so. On an enum *variant*, use
+///   `#[reply(T)]` (with `#[oneshot_reply]` on the enum); `client` and the
+///   item names (`client = ..`, `mailbox = ..`) belong on the enum's
+///   attribute, not on a variant's `#[reply]`.
+/// * ``cannot find attribute `reply` ``: a variant has `#[reply(T)]` but the
+///   enum has no `#[oneshot_reply]`, or it is spelt through a path rustc
+///   cannot see; put `#[oneshot_reply]` on the enum.
+/// * ``pattern does not mention field `reply_to` `` (or a tuple pattern with
+///   one field too few): a replying variant gained the sender; bind it
+///   (`Get { key, reply_to }`) or write `..`.
+/// * ``#[oneshot_reply(client)] needs the `client` feature``: `oneshot` is
+///   used without its default features; add `features = ["client"]` to the
+///   dependency.
+/// * **A `_blocking` call that hangs in async code**: it blocks the thread
+///   (see `# Blocking` on each generated method); in a task, `.await` the
+///   method without the suffix.
+/// * **`try_` calls that always answer `Full` on `bounded(0)`**: a
+///   rendezvous mailbox has room only while an actor *thread* waits in
+///   `serve_blocking`; an actor task never makes room for a `try_` call.
 #[proc_macro_attribute]
 pub fn oneshot_reply(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::oneshot_reply(args.into(), item.into()).into()

@@ -331,6 +331,15 @@ fn check_client(item: &Enum<'_>, names: &ClientNames, bad: &[Ident], errors: &mu
             let what = format!(
                 "the method `{client}::{name}` generated for the variant `{variant_ident}`"
             );
+            if let Some((_, path)) = CLIENT_TRAIT_METHODS.iter().find(|(n, _)| *n == name) {
+                errors.push(Error::new(
+                    base.span(),
+                    format!(
+                        "name collision: {what} would shadow `{path}`, which the client implements: an inherent method wins, so `client.{name}(..)` (or `{client}::{name}`) would call the generated one instead; rename the variant, or give a replying variant another method name with `#[reply(T, constructor = other_name)]`"
+                    ),
+                ));
+                break;
+            }
             if let Some((_, earlier, earlier_span)) = taken.iter().find(|(n, _, _)| *n == name) {
                 let mut error = Error::new(
                     base.span(),
@@ -362,6 +371,27 @@ const CLIENT_FIXED: &[(&str, &str)] = &[
     ("send_blocking", "raw send"),
     ("send_timeout", "raw send"),
     ("try_send", "raw send"),
+];
+
+/// The methods of the traits the client implements (`Clone`, `Debug`,
+/// `From`/`AsRef` of its `mpmc::Sender`) or gets from blanket impls (`Into`,
+/// `TryFrom`/`TryInto`, `Borrow`/`BorrowMut`, `ToOwned`, `Any`): a generated
+/// inherent method of the same name would shadow each of them, in method
+/// calls and in `Client::name` paths alike.
+pub(crate) const CLIENT_TRAIT_METHODS: &[(&str, &str)] = &[
+    ("clone", "Clone::clone"),
+    ("clone_from", "Clone::clone_from"),
+    ("fmt", "Debug::fmt"),
+    ("from", "From::from"),
+    ("as_ref", "AsRef::as_ref"),
+    ("into", "Into::into"),
+    ("try_from", "TryFrom::try_from"),
+    ("try_into", "TryInto::try_into"),
+    ("borrow", "Borrow::borrow"),
+    ("borrow_mut", "BorrowMut::borrow_mut"),
+    ("to_owned", "ToOwned::to_owned"),
+    ("clone_into", "ToOwned::clone_into"),
+    ("type_id", "Any::type_id"),
 ];
 
 fn item_role(key: &str) -> &'static str {

@@ -106,6 +106,7 @@
 // * `loom.rs`: the only place that switches to loom's primitives.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![warn(
     clippy::std_instead_of_core,
@@ -133,6 +134,7 @@ pub use request::Request;
 pub use sender::Sender;
 
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use oneshot_macros::oneshot_reply;
 
 /// The `mpmc` crate, the mailbox of `#[oneshot_reply(client)]` actors, so
@@ -146,11 +148,24 @@ pub use oneshot_macros::oneshot_reply;
 /// assert_eq!(receiver.try_recv(), Ok(7));
 /// ```
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use mpmc;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+// Documentation only: what the attribute generates, item by item.
+#[cfg(all(doc, feature = "client"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod example_generated;
+
+// The same module compiled (and linted) in the unit tests, since `cfg(doc)`
+// builds only check its items' signatures.
+#[cfg(all(test, not(doc), feature = "client"))]
+#[path = "example_generated.rs"]
+#[expect(dead_code, reason = "the sample items are there to be read, not used")]
+mod example_generated_compiles;
 
 /// Makes a oneshot channel: a [`Sender`] and a [`Receiver`] sharing one heap
 /// allocation, which is freed by whichever end is dropped last.

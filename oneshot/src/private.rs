@@ -24,3 +24,30 @@ pub use core::ops::Deref;
 pub use core::option::Option;
 pub use core::primitive::usize;
 pub use core::time::Duration;
+
+/// The items `#[oneshot_reply(client)]` generates, as they are: the client
+/// needs `mpmc` and the call functions above, which the `client` feature
+/// brings.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __oneshot_client_items {
+    ($($items:tt)*) => {
+        $($items)*
+    };
+}
+
+/// Without the `client` feature: one error that names it, rather than an
+/// error for each `__private` item the client would use.
+#[cfg(not(feature = "client"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __oneshot_client_items {
+    ($($items:tt)*) => {
+        ::core::compile_error! {
+            "`#[oneshot_reply(client)]` needs the `client` feature of `oneshot` (a default feature): add `features = [\"client\"]` to the `oneshot` dependency, or remove `client` from the attribute to generate only the request types"
+        }
+    };
+}
+
+pub use crate::__oneshot_client_items as client_items;

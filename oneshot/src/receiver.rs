@@ -409,6 +409,15 @@ impl<T> Receiver<T> {
     /// Works after the receiver was polled as a future, or after a timed
     /// receive timed out.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvError`] if no message will ever arrive.
@@ -422,6 +431,7 @@ impl<T> Receiver<T> {
     /// # worker.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     #[inline]
     pub fn recv(self) -> Result<T, RecvError> {
         let shared = self.shared();
@@ -445,6 +455,15 @@ impl<T> Receiver<T> {
 
     /// Blocks like [`recv`](Receiver::recv), without consuming the receiver.
     ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
     /// # Errors
     ///
     /// [`RecvError`] if no message will ever arrive, including when it was
@@ -460,6 +479,7 @@ impl<T> Receiver<T> {
     /// # worker.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_ref(&self) -> Result<T, RecvError> {
         match self.block(|| None) {
             Ok(message) => Ok(message),
@@ -472,6 +492,15 @@ impl<T> Receiver<T> {
     ///
     /// After a timeout the receiver is as good as new: receive again, poll
     /// it, or drop it.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -491,6 +520,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(receiver.recv_timeout(wait), Ok(9));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         // A timeout too large to add to `now` is as good as none.
         self.block(|| Instant::now().checked_add(timeout))
@@ -498,6 +528,15 @@ impl<T> Receiver<T> {
 
     /// Blocks until the message arrives, the sender is dropped, or
     /// `deadline` is reached.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
     ///
     /// # Errors
     ///
@@ -514,6 +553,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(receiver.recv_deadline(deadline), Ok("early"));
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.block(|| Some(deadline))
     }
@@ -766,6 +806,7 @@ fn copy_own_waker<T>(shared: &Channel<T>, state: usize) -> Option<ManuallyDrop<W
 /// [`will_wake`](core::task::Waker::will_wake) the stored one, it neither
 /// clones it nor makes any atomic read-modify-write.
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl<T> Future for Receiver<T> {
     type Output = Result<T, crate::RecvError>;
 
@@ -779,7 +820,7 @@ impl<T> Future for Receiver<T> {
 }
 
 /// With the `futures` feature, the receiver is a
-/// [`FusedFuture`](futures_core::future::FusedFuture): it reports itself
+/// [`FusedFuture`](https://docs.rs/futures-core/0.3/futures_core/future/trait.FusedFuture.html): it reports itself
 /// terminated once a receive has returned its final result (see
 /// [`Receiver::is_terminated`]), so `futures::select!` can take
 /// `&mut receiver` without `.fuse()`.
@@ -800,6 +841,7 @@ impl<T> Future for Receiver<T> {
 /// assert!(FusedFuture::is_terminated(&receiver));
 /// ```
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> futures_core::future::FusedFuture for Receiver<T> {
     fn is_terminated(&self) -> bool {
         Receiver::is_terminated(self)

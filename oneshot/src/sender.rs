@@ -205,6 +205,7 @@ impl<T> Sender<T> {
     /// # });
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn closed(&mut self) -> impl core::future::Future<Output = ()> + Unpin + Sync + '_ {
         core::future::poll_fn(move |cx| self.poll_closed(cx))
     }
@@ -227,6 +228,7 @@ impl<T> Sender<T> {
     /// assert_eq!(sender.poll_closed(&mut cx), Poll::Ready(()));
     /// ```
     #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let shared = self.shared();
         // A step that only reads: closed, or the same waker already stored.

@@ -83,6 +83,7 @@
 mod counting_alloc;
 mod drops;
 mod executor;
+mod hostile_wakers;
 mod ledger;
 #[cfg(doctest)]
 mod mpmc_compile_fail;
@@ -100,6 +101,7 @@ pub use counting_alloc::{
     all_threads_bytes, alloc_test_lock, count_this_thread, AllocGate, AllocSnapshot, CountScope,
     CountingAlloc,
 };
+pub use hostile_wakers::{panics, quietly, Bomb, HostileWaker, HOSTILE};
 pub use ledger::{Ledger, LedgerMsg};
 pub use probe::ThreadProbe;
 pub use rng::Rng;

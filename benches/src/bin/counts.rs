@@ -129,15 +129,15 @@ fn repoll_same_waker(counted: bool) {
 }
 
 /// A queue channel's `try_send` + `try_recv` (both counted), on a channel
-/// of capacity `cap` made once.
-fn queue_try<Q: Queue>(cap: Cap) -> Box<dyn FnMut(bool)> {
-    let (tx, mut rx) = Q::make::<u64>(cap).expect("bounded(1), bounded(100) and unbounded exist");
-    Box::new(move |counted| {
+/// of capacity `cap` made once; `None` if the channel has no such capacity.
+fn queue_try<Q: Queue>(cap: Cap) -> Option<Box<dyn FnMut(bool)>> {
+    let (tx, mut rx) = Q::make::<u64>(cap)?;
+    Some(Box::new(move |counted| {
         region(counted, || {
             assert!(Q::try_send(&tx, black_box(7)).is_ok(), "room");
             black_box(Q::try_recv(&mut rx).expect("sent"));
         });
-    })
+    }))
 }
 
 /// The queue cases, by name.
@@ -148,7 +148,7 @@ fn queue_case(case: &str, channel: &str) -> Option<Box<dyn FnMut(bool)>> {
         "queue_unbounded" => Cap::Unbounded,
         _ => return None,
     };
-    with_queue!(channel, Q => queue_try::<Q>(cap))
+    with_queue!(channel, Q => queue_try::<Q>(cap)).flatten()
 }
 
 /// The cases, each with the channels it applies to. `None` if unknown.

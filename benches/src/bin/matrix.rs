@@ -11,7 +11,15 @@
 //! A fixed-count runner, not criterion: one run moves N messages through a
 //! fresh channel with every producer and consumer running at once and reports
 //! the wall time of the whole run divided by N (criterion's per-iteration
-//! model does not fit a run whose cost is the interplay of its threads).
+//! model does not fit a run whose cost is the interplay of its threads), and
+//! beside it the CPU time per message: the user + system time of the whole
+//! process (`getrusage(RUSAGE_SELF)`: every producer, consumer and runtime
+//! worker) over the same interval, divided by N. A channel that wins wall
+//! time by spinning or yielding while it waits shows it there: its CPU time
+//! per message approaches the wall time times the threads it keeps busy.
+//! The child prints `ok WALL_NS N CPU_NS`; the console line shows
+//! `peer=WALL/CPU` (medians, ns per message) and `--json` both lists
+//! (`runs`, `cpu_runs`).
 //!
 //! Each run is a child process (this binary with `--child`), so that:
 //! * a peer that hangs is killed after `--timeout` seconds and reported as
@@ -55,7 +63,7 @@ use oneshot_benches::queues::{Cap, Queue, QUEUES};
 use oneshot_benches::with_queue;
 
 /// A message: made from a key, which the receivers add up.
-trait Message: Send + 'static {
+trait Message: Send + Unpin + 'static {
     fn new(key: u64) -> Self;
     fn key(&self) -> u64;
 }
@@ -303,11 +311,59 @@ fn find_case(id: &str) -> Option<Case> {
 // ---------------------------------------------------------------------------
 // One run (the child).
 
+/// The wall time and the process's CPU time (user + system, every thread)
+/// of one run.
+#[derive(Debug, Clone, Copy)]
+struct Elapsed {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// The clocks of one run: wall time, and CPU time from
+/// `getrusage(RUSAGE_SELF)`, which counts every thread of the process (the
+/// producers, the consumers, the runtime's workers, this thread), so a
+/// channel that waits by spinning or yielding shows it as CPU time.
+struct Clock {
+    wall: Instant,
+    cpu: Duration,
+}
+
+/// User + system CPU time of the whole process so far.
+fn process_cpu_time() -> Duration {
+    // SAFETY: `rusage` is plain integers; all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage`; RUSAGE_SELF is a valid
+    // `who`.
+    let got = unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
+    assert_eq!(got, 0, "getrusage failed");
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+impl Clock {
+    fn start() -> Self {
+        let cpu = process_cpu_time();
+        Clock {
+            wall: Instant::now(),
+            cpu,
+        }
+    }
+    fn stop(&self) -> Elapsed {
+        let wall = self.wall.elapsed();
+        Elapsed {
+            wall,
+            cpu: process_cpu_time().saturating_sub(self.cpu),
+        }
+    }
+}
+
 /// What one run found.
 #[derive(Debug)]
 enum Outcome {
-    /// Wall time of the whole run, and messages moved.
-    Ok(Duration, u64),
+    /// Wall and CPU time of the whole run, and messages moved.
+    Ok(Elapsed, u64),
     /// Received count and key sum differ from what was sent.
     Lost {
         received: u64,
@@ -325,10 +381,14 @@ fn supported<Q: Queue>(case: &Case) -> bool {
     else {
         return false;
     };
-    if form != Form::Sync && !Q::ASYNC {
+    let (async_tx, async_rx) = (form.producers_async(), form.consumers_async());
+    if (async_tx || async_rx) && !Q::ASYNC {
         return false;
     }
-    let Some((_tx, rx)) = Q::make::<u64>(cap) else {
+    if (!async_tx || !async_rx) && !Q::BLOCKING {
+        return false;
+    }
+    let Some((_tx, rx)) = Q::make_for::<u64>(cap, async_tx, async_rx) else {
         return false;
     };
     shape.ends().1 == 1 || Q::clone_rx(&rx).is_some()
@@ -349,7 +409,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Checks the receivers' count and key sum against `total` keys `0..total`.
-fn outcome(elapsed: Duration, total: u64, received: u64, sum: u64) -> Outcome {
+fn outcome(elapsed: Elapsed, total: u64, received: u64, sum: u64) -> Outcome {
     let expected_sum = total * total.saturating_sub(1) / 2;
     if received == total && sum == expected_sum {
         Outcome::Ok(elapsed, total)
@@ -378,7 +438,8 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
     let (producers, consumers) = shape.ends();
     let per = n / producers;
     let total = per * producers;
-    let (tx, rx) = Q::make::<M>(cap).expect("supported capacity");
+    let (tx, rx) = Q::make_for::<M>(cap, form.producers_async(), form.consumers_async())
+        .expect("supported capacity");
     let mut rxs: Vec<Q::Rx<M>> = (1..consumers)
         .map(|_| Q::clone_rx(&rx).expect("a second receiver"))
         .collect();
@@ -435,7 +496,7 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
     }
 
     ready.wait();
-    let start = Instant::now();
+    let clock = Clock::start();
     go.wait();
     if let Some(rt) = &rt {
         for mut rx in deferred_consumers {
@@ -477,7 +538,7 @@ fn run_matrix<Q: Queue, M: Message>(case: &Case, n: u64) -> Outcome {
             }
         });
     }
-    let elapsed = start.elapsed();
+    let elapsed = clock.stop();
     outcome(elapsed, total, received, sum)
 }
 
@@ -490,9 +551,10 @@ fn run_seq<Q: Queue, M: Message>(
         Cap::Bounded(c) => c as u64,
         Cap::Unbounded => n,
     };
-    let (tx, mut rx) = Q::make::<M>(cap).expect("supported capacity");
+    let (tx, mut rx) =
+        Q::make_for::<M>(cap, rt.is_some(), rt.is_some()).expect("supported capacity");
     let (mut received, mut sum) = (0u64, 0u64);
-    let start = Instant::now();
+    let clock = Clock::start();
     match rt {
         None => {
             let mut sent = 0;
@@ -534,7 +596,7 @@ fn run_seq<Q: Queue, M: Message>(
             sum = s;
         }
     }
-    outcome(start.elapsed(), n, received, sum)
+    outcome(clock.stop(), n, received, sum)
 }
 
 // ---------------------------------------------------------------------------
@@ -679,7 +741,7 @@ fn run_round_trip<B: Mailbox>(dir: Dir, n: u64) -> Outcome {
     } else {
         (Some(thread::spawn(move || B::serve_blocking(rx))), None)
     };
-    let start = Instant::now();
+    let clock = Clock::start();
     // The caller's `tx` is dropped when it is done, which stops the actor.
     let sum = if dir.caller_async() {
         rt.block_on(rt.spawn(async move {
@@ -698,7 +760,7 @@ fn run_round_trip<B: Mailbox>(dir: Dir, n: u64) -> Outcome {
         drop(tx);
         sum
     };
-    let elapsed = start.elapsed();
+    let elapsed = clock.stop();
     if let Some(t) = actor_thread {
         t.join().expect("the actor thread");
     }
@@ -801,7 +863,11 @@ fn child(id: &str, peer: &str, n: &str) -> ExitCode {
     match run_one(&case, peer, n) {
         None => ExitCode::from(EXIT_UNSUPPORTED),
         Some(Outcome::Ok(elapsed, messages)) => {
-            println!("ok {} {messages}", elapsed.as_nanos());
+            println!(
+                "ok {} {messages} {}",
+                elapsed.wall.as_nanos(),
+                elapsed.cpu.as_nanos()
+            );
             ExitCode::SUCCESS
         }
         Some(Outcome::Lost {
@@ -824,8 +890,11 @@ fn child(id: &str, peer: &str, n: &str) -> ExitCode {
 /// One peer's results for one case.
 #[derive(Debug, Default)]
 struct Cell {
-    /// ns per message of each successful run.
+    /// Wall ns per message of each successful run.
     runs: Vec<f64>,
+    /// CPU ns per message (user + system, every thread of the process) of
+    /// the same runs.
+    cpu_runs: Vec<f64>,
     /// "n/a", "hang", "lost ...", "panic ..." (the first failure), if any.
     status: Option<String>,
 }
@@ -871,8 +940,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// Runs one child; ns per message, or the failure to report.
-fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<f64, String> {
+/// Runs one child; wall and CPU ns per message, or the failure to report.
+fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<(f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let mut child = Command::new(exe)
         .args(["--child", id, peer, &n.to_string()])
@@ -908,7 +977,11 @@ fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<f64, Str
                 .next()
                 .and_then(|w| w.parse().ok())
                 .ok_or("bad output")?;
-            Ok(ns / messages)
+            let cpu_ns: f64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .ok_or("bad output")?;
+            Ok((ns / messages, cpu_ns / messages))
         }
         Some(code) if code == i32::from(EXIT_LOST) => Err(stdout.trim().to_owned()),
         Some(code) if code == i32::from(EXIT_UNSUPPORTED) => Err("n/a".to_owned()),
@@ -975,7 +1048,10 @@ fn parent(o: &Options) -> ExitCode {
                     continue;
                 }
                 match spawn_run(&id, peer, n, o.timeout) {
-                    Ok(ns) => cell.runs.push(ns),
+                    Ok((ns, cpu)) => {
+                        cell.runs.push(ns);
+                        cell.cpu_runs.push(cpu);
+                    }
                     Err(why) => cell.status = Some(why),
                 }
             }
@@ -986,7 +1062,7 @@ fn parent(o: &Options) -> ExitCode {
                 Some(s) if cell.runs.is_empty() => {
                     s.split_whitespace().next().unwrap_or("").to_owned()
                 }
-                _ => format!("{:.0}", median(&cell.runs)),
+                _ => format!("{:.0}/{:.0}", median(&cell.runs), median(&cell.cpu_runs)),
             };
             let _ = write!(line, " {peer}={shown}");
         }
@@ -1031,16 +1107,19 @@ fn parent(o: &Options) -> ExitCode {
             );
             for (j, (peer, cell)) in cells.iter().enumerate() {
                 let runs: Vec<String> = cell.runs.iter().map(|r| format!("{r:.3}")).collect();
+                let cpu_runs: Vec<String> =
+                    cell.cpu_runs.iter().map(|r| format!("{r:.3}")).collect();
                 let status = cell
                     .status
                     .as_deref()
                     .map_or("null".to_owned(), json_string);
                 let _ = write!(
                     out,
-                    "{}{}: {{\"runs\": [{}], \"status\": {status}}}",
+                    "{}{}: {{\"runs\": [{}], \"cpu_runs\": [{}], \"status\": {status}}}",
                     if j == 0 { "" } else { ", " },
                     json_string(peer),
-                    runs.join(", ")
+                    runs.join(", "),
+                    cpu_runs.join(", ")
                 );
             }
             out.push_str(if k + 1 == rows.len() { "}}\n" } else { "}},\n" });

@@ -2,6 +2,13 @@
 //! lock-free, one locked instruction per send and one per receive, and **no
 //! operation ever waits for another thread's half-finished step**.
 //!
+//! `unbounded()` is the same ring with an *overflow* (`overflow.rs`): a
+//! queue behind its own short lock that takes the sends that find the ring
+//! full. Only this file's slow branches (a send that finds the ring full or
+//! busy, a receive that finds it empty while the overflow holds messages)
+//! reach it, through the `OVERFLOW` flag in `tail`; everything below holds
+//! for both, and an unbounded ring with room costs what a bounded one costs.
+//!
 //! # Words, positions and stamps
 //!
 //! `head` and `tail` are words: a *position* shifted left by [`SHIFT`], with
@@ -13,10 +20,13 @@
 //! |--------|--------------|----------------------------------------------------------|
 //! | `tail` | [`RX_WAIT`]  | the receiver waiter list is not empty                    |
 //! | `tail` | [`MARK`]     | the channel is disconnected: no send claims a position   |
+//! | `tail` | [`OVERFLOW`] | `unbounded`: the overflow holds messages; no send claims |
 //! | `head` | [`TX_WAIT`]  | the sender waiter list is not empty                      |
 //!
 //! The `*_WAIT` flags are set and cleared under the waiter lock, when the list
-//! becomes non-empty or empty (see `Chan`), with an RMW on the word.
+//! becomes non-empty or empty (see `Chan`), with an RMW on the word;
+//! `OVERFLOW` under the overflow's lock (`overflow.rs`), also with RMWs, so
+//! no flag update ever loses another.
 //!
 //! Every slot has a `stamp`, the position it is ready for:
 //!
@@ -41,7 +51,10 @@
 //! #997), these steps report what they see and return:
 //! [`Busy`](Outcome::Busy) for a slot in the middle of being written (at
 //! `head`) or read (at `tail`), `Empty`/`Full` when the ring really is empty
-//! or full. `try_recv`/`try_send` answer `Empty`/`Full` for both.
+//! or full. `try_recv`/`try_send` answer `Empty`/`Full` for both. (With an
+//! overflow, a send that finds the ring full or busy goes to the overflow
+//! instead, and a receive that finds a busy slot while `OVERFLOW` is set takes
+//! the overflow's lock, since the slot may be a refill's: `overflow.rs`.)
 //!
 //! # Waiting, and who wakes whom
 //!
@@ -68,30 +81,34 @@ use core::alloc::Layout;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
+use super::overflow::Overflow;
 use super::CachePadded;
 use crate::barrier::Barriers;
 use crate::errors::TrySendError;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 /// Flag bits below the position in `head`/`tail`.
-const SHIFT: u32 = 2;
+pub(super) const SHIFT: u32 = 3;
 /// `tail`: the receiver waiter list is not empty (bit 0, which the waiter
 /// lists set and clear: `waiters.rs`, `publish_len`).
-const RX_WAIT: usize = 0b01;
+pub(super) const RX_WAIT: usize = 0b001;
 /// `tail`: disconnected.
-const MARK: usize = 0b10;
+pub(super) const MARK: usize = 0b010;
+/// `tail`: the overflow holds messages (`unbounded` only, see
+/// `overflow.rs`): no send claims a ring position while it is set.
+pub(super) const OVERFLOW: usize = 0b100;
 /// `head`: the sender waiter list is not empty (bit 0, as `RX_WAIT`).
-const TX_WAIT: usize = 0b01;
+const TX_WAIT: usize = 0b001;
 const FLAGS: usize = (1 << SHIFT) - 1;
 /// Positions live in the bits above the flags.
-const POS_MASK: usize = usize::MAX >> SHIFT;
+pub(super) const POS_MASK: usize = usize::MAX >> SHIFT;
 
-struct Slot<T> {
+pub(super) struct Slot<T> {
     /// The position this slot is ready for (see the module docs).
-    stamp: AtomicUsize,
+    pub(super) stamp: AtomicUsize,
     /// Initialised exactly while `stamp == pos + 1` for some position `pos`
     /// (and during the write that leads there and the read that leads away).
-    msg: UnsafeCell<MaybeUninit<T>>,
+    pub(super) msg: UnsafeCell<MaybeUninit<T>>,
 }
 
 /// What a step saw when it could not proceed.
@@ -114,17 +131,29 @@ pub(crate) struct SendDone {
     pub(crate) disconnected: bool,
 }
 
+/// Why [`Array::recv_ring`] took nothing.
+pub(super) enum RingStop {
+    /// As for [`Array::recv`].
+    Stop(Outcome),
+    /// `OVERFLOW` is set and the ring looked empty (or, unless `LOCKED`, its
+    /// head slot looked busy): the overflow decides (`overflow.rs`).
+    Overflowing,
+}
+
 pub(crate) struct Array<T> {
     /// The next position to receive from, shifted, with `TX_WAIT`.
-    head: CachePadded<AtomicUsize>,
-    /// The next position to send to, shifted, with `RX_WAIT` and `MARK`.
-    tail: CachePadded<AtomicUsize>,
+    pub(super) head: CachePadded<AtomicUsize>,
+    /// The next position to send to, shifted, with `RX_WAIT`, `MARK` and
+    /// `OVERFLOW`.
+    pub(super) tail: CachePadded<AtomicUsize>,
     /// `cap` slots, placed right after the channel in its one allocation
-    /// (`Chan::new_bounded`).
+    /// (`Chan::new_bounded`, `Chan::new_unbounded`).
     slots: NonNull<Slot<T>>,
-    cap: usize,
+    pub(super) cap: usize,
     one_lap: usize,
     barriers: Barriers,
+    /// `unbounded` only: where sends go while the ring is full.
+    pub(super) overflow: Option<Overflow<T>>,
 }
 
 // SAFETY: messages move between threads through the slots (hence `T: Send`);
@@ -157,6 +186,21 @@ impl<T> Array<T> {
     /// aligned for it, used by nothing else, and stays allocated until this
     /// array is dropped (which drops the slots but does not free them).
     pub(crate) unsafe fn new(cap: usize, barriers: Barriers, slots: NonNull<u8>) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { Self::with_overflow(cap, barriers, slots, None) }
+    }
+
+    /// As [`new`](Self::new), with an optional overflow (`unbounded`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`new`](Self::new).
+    pub(super) unsafe fn with_overflow(
+        cap: usize,
+        barriers: Barriers,
+        slots: NonNull<u8>,
+        overflow: Option<Overflow<T>>,
+    ) -> Self {
         assert!(cap > 0, "the array flavor needs a capacity of at least 1");
         let one_lap = (cap + 1).next_power_of_two();
         let slots = slots.cast::<Slot<T>>();
@@ -176,16 +220,27 @@ impl<T> Array<T> {
             cap,
             one_lap,
             barriers,
+            overflow,
         }
     }
 
+    /// The number of ring slots (the channel's allocation holds them).
     pub(crate) fn capacity(&self) -> usize {
         self.cap
     }
 
+    /// The channel's capacity: `Some(cap)` for `bounded`, `None` for
+    /// `unbounded` (a ring with an overflow).
+    pub(crate) fn bound(&self) -> Option<usize> {
+        match self.overflow {
+            None => Some(self.cap),
+            Some(_) => None,
+        }
+    }
+
     /// The position after `pos`.
     #[inline]
-    fn next(&self, pos: usize) -> usize {
+    pub(super) fn next(&self, pos: usize) -> usize {
         let index = pos & (self.one_lap - 1);
         if index + 1 < self.cap {
             pos + 1
@@ -195,7 +250,7 @@ impl<T> Array<T> {
     }
 
     #[inline]
-    fn slot(&self, pos: usize) -> &Slot<T> {
+    pub(super) fn slot(&self, pos: usize) -> &Slot<T> {
         let index = pos & (self.one_lap - 1);
         debug_assert!(index < self.cap);
         // SAFETY: positions are only ever built by `next` (or are 0), whose
@@ -205,15 +260,38 @@ impl<T> Array<T> {
     }
 
     /// Claims the tail position and publishes `msg`, or reports why not.
-    /// Never waits.
+    /// Never waits. With an overflow (`unbounded`) a full ring sends to the
+    /// overflow instead, so only `Disconnected` comes back.
     #[inline]
     pub(crate) fn send(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
+        match self.send_ring(msg) {
+            Ok(done) => Ok(done),
+            Err((msg, outcome)) => match (&self.overflow, outcome) {
+                (Some(overflow), Outcome::Idle | Outcome::Busy) => {
+                    self.send_overflow(overflow, msg)
+                }
+                _ => Err((msg, outcome)),
+            },
+        }
+    }
+
+    /// The ring's send: claims the tail position and publishes `msg`, or
+    /// reports why not (`Busy` also when `OVERFLOW` is set).
+    #[inline(always)]
+    pub(super) fn send_ring(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
         // ORDERING: Relaxed: a stale word only makes the stamp comparison
         // below fail, and the word is re-read.
         let mut word = self.tail.load(Ordering::Relaxed);
         loop {
-            if word & MARK != 0 {
-                return Err((msg, Outcome::Disconnected));
+            if word & (MARK | OVERFLOW) != 0 {
+                // While `OVERFLOW` is set no send claims a position: every
+                // message it would claim is younger than the overflow's.
+                let outcome = if word & MARK != 0 {
+                    Outcome::Disconnected
+                } else {
+                    Outcome::Busy
+                };
+                return Err((msg, outcome));
             }
             let pos = word >> SHIFT;
             let slot = self.slot(pos);
@@ -285,9 +363,23 @@ impl<T> Array<T> {
     }
 
     /// Claims the head position and takes its message, or reports why not.
-    /// Never waits. On success, also says whether a sender may be waiting.
+    /// Never waits (with an overflow it may take the overflow's short lock).
+    /// On success, also says whether a sender may be waiting.
     #[inline]
     pub(crate) fn recv(&self) -> Result<(T, bool), Outcome> {
+        match self.recv_ring::<false>() {
+            Ok(got) => Ok(got),
+            Err(RingStop::Stop(outcome)) => Err(outcome),
+            Err(RingStop::Overflowing) => self.recv_overflow(),
+        }
+    }
+
+    /// The ring's receive. `OVERFLOW` in `tail` stops it with
+    /// `Overflowing` when the ring is empty, and (unless `LOCKED`: the
+    /// caller holds the overflow lock, so no refill is half-done) when the
+    /// slot at `head` is busy, which may be a refill in progress.
+    #[inline(always)]
+    pub(super) fn recv_ring<const LOCKED: bool>(&self) -> Result<(T, bool), RingStop> {
         // ORDERING: Relaxed: a stale word only makes the stamp comparison
         // fail, and the word is re-read.
         let mut word = self.head.load(Ordering::Relaxed);
@@ -328,22 +420,37 @@ impl<T> Array<T> {
                 }
             } else if stamp == pos {
                 // Nothing published at `pos` yet.
-                // ORDERING: Relaxed: once `tail` carries MARK no claim follows
-                // in its modification order, so a marked value is final; an
-                // unmarked stale value only answers `Idle` (empty).
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail >> SHIFT == pos {
-                    return Err(if tail & MARK != 0 {
+                // ORDERING: Acquire pairs with the Release clear of
+                // `OVERFLOW` after a refill (`overflow.rs`): a value from that
+                // clear on makes the refill's publishes visible to the stamp
+                // re-read below. Once `tail` carries MARK, no send claims a
+                // position and the overflow takes no message (`OVERFLOW` is
+                // then only set for an instant under the overflow lock), so a
+                // marked value without `OVERFLOW` is final; an unmarked stale
+                // value only answers `Idle` (empty).
+                let tail = self.tail.load(Ordering::Acquire);
+                let empty = tail >> SHIFT == pos;
+                if tail & OVERFLOW != 0 && (empty || !LOCKED) {
+                    return Err(RingStop::Overflowing);
+                }
+                if empty {
+                    return Err(RingStop::Stop(if tail & MARK != 0 {
                         Outcome::Disconnected
                     } else {
                         Outcome::Idle
-                    });
+                    }));
                 }
                 // ORDERING: Relaxed, as the first load.
                 let current = self.head.load(Ordering::Relaxed);
                 if current == word {
-                    // A sender claimed the slot and is still writing.
-                    return Err(Outcome::Busy);
+                    // ORDERING: Acquire, as the first stamp load. A refill
+                    // that cleared `OVERFLOW` by the time of our `tail` load
+                    // has published (see above): look once more.
+                    if slot.stamp.load(Ordering::Acquire) == pos {
+                        // A sender claimed the slot and is still writing.
+                        return Err(RingStop::Stop(Outcome::Busy));
+                    }
+                    continue;
                 }
                 word = current;
             } else {
@@ -373,9 +480,13 @@ impl<T> Array<T> {
         (&self.tail, &self.head)
     }
 
-    /// The waiter's heavy barrier, for a re-check that found `Busy`.
-    pub(crate) fn heavy_barrier(&self) {
-        self.barriers.heavy();
+    /// The waiter's heavy barrier, for a re-check that found `Busy`. False
+    /// when no barrier could be issued (`barrier.rs`): the caller must then
+    /// re-read until the step it found busy has finished before it trusts
+    /// its re-check.
+    #[must_use = "false means no barrier was issued: observe the busy step finish instead"]
+    pub(crate) fn heavy_barrier(&self) -> bool {
+        self.barriers.heavy()
     }
 
     /// Sets MARK; true if this call set it.
@@ -393,8 +504,17 @@ impl<T> Array<T> {
         self.tail.load(Ordering::Acquire) & MARK != 0
     }
 
-    /// Messages claimed by senders and not yet by receivers.
+    /// Messages claimed by senders and not yet by receivers, and those in
+    /// the overflow.
     pub(crate) fn len(&self) -> usize {
+        match &self.overflow {
+            None => self.ring_len(),
+            Some(overflow) => self.len_with(overflow),
+        }
+    }
+
+    /// Positions claimed and not yet claimed by receivers.
+    pub(super) fn ring_len(&self) -> usize {
         loop {
             // ORDERING: SeqCst snapshot of both ends; the loop retries until
             // `tail` did not move while `head` was read.
@@ -423,7 +543,8 @@ impl<T> Array<T> {
 impl<T> Drop for Array<T> {
     fn drop(&mut self) {
         // No handle is left, so no step is half-done: every position between
-        // head and tail holds a published message.
+        // head and tail holds a published message. (The overflow, a field,
+        // drops its own messages after this.)
         // ORDERING: Relaxed: `&mut self` means every other access happened
         // before (the handle counts' AcqRel decrements order them).
         let mut pos = self.head.load(Ordering::Relaxed) >> SHIFT;
