@@ -1,11 +1,14 @@
 //! The bank actor again, answering an enum of commands: the tokio
 //! tutorial's `Command` enum, with `#[oneshot_reply]` adding each variant's
-//! reply sender and a constructor for it.
+//! reply sender and a constructor for it. The mailbox is a bounded `mpmc`
+//! channel: a thread sends with the blocking `send` and waits for its reply
+//! with `recv`, a task with `send_async(..).await` and `.await` on the
+//! reply, on the same mailbox. (`#[oneshot_reply(client)]` writes this
+//! plumbing for you: see `bank_actor`.)
 //!
 //! Run it with `cargo run -p oneshot-examples --example bank_commands`.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 use std::thread;
 
 use oneshot::oneshot_reply;
@@ -31,7 +34,7 @@ enum Command {
     Shutdown,
 }
 
-fn run_bank(inbox: mpsc::Receiver<Command>) {
+fn run_bank(inbox: mpmc::Receiver<Command>) {
     let mut accounts: HashMap<String, u64> = HashMap::new();
     for command in inbox {
         println!("  [bank] got {command:?}");
@@ -75,7 +78,9 @@ fn run_bank(inbox: mpsc::Receiver<Command>) {
 }
 
 fn main() {
-    let (mailbox, inbox) = mpsc::channel();
+    // Room for 16 commands: a flood of senders waits for room instead of
+    // growing the queue without limit.
+    let (mailbox, inbox) = mpmc::bounded(16);
     let bank = thread::spawn(move || run_bank(inbox));
 
     let (deposit, balance) = Command::deposit("alice".to_owned(), 100);
@@ -95,6 +100,17 @@ fn main() {
         mailbox.send(query).unwrap();
         println!("{account}: {:?}", balance.recv().unwrap());
     }
+
+    // A task asks on the same mailbox: the async send waits for room
+    // without blocking the runtime's thread, and the reply is awaited.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (query, balance) = Command::balance("bob".to_owned());
+        mailbox.send_async(query).await.unwrap();
+        println!("bob, asked from a task: {:?}", balance.await.unwrap());
+    });
 
     // Asked and abandoned at once: the bank sees `is_abandoned()`.
     let (query, balance) = Command::balance("alice".to_owned());

@@ -49,7 +49,9 @@
 //!    inter-processor interrupt to every CPU whose current address space is
 //!    ours (every CPU now running one of our threads; a CPU that switched
 //!    away is flushed when it switches back, and a context switch is itself
-//!    a full barrier), and waits until each has run the handler. The
+//!    a full barrier; KVM's paravirtual flush likewise skips a preempted
+//!    vCPU, which runs none of our instructions until it is entered again),
+//!    and waits until each has run the handler. The
 //!    interrupt is taken between two instructions of the interrupted thread,
 //!    and its handler executes locked and serialising instructions (the
 //!    atomic exchange that takes the IPI's work queue, the `INVLPG` or `CR3`

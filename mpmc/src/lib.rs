@@ -27,20 +27,38 @@
 //!   the poll that returns it; a dropped [`SendFuture`] never sends half a
 //!   message, and [`SendFuture::cancel`] hands the message back.
 //!
+//! **Why this one.** Every wait has both forms on the same handles, used at
+//! once from threads and tasks (crossbeam-channel and std have no async;
+//! tokio's mpsc has one consumer and its blocking forms panic inside a
+//! runtime; async-channel has no rendezvous and no timeouts). Waiting costs
+//! no allocation (flume allocates 56 B per blocked thread and 80 B per
+//! pending future, async-channel 56 B), a cancelled receive passes its
+//! wake-up on (flume#135 loses it), and an uncontended `try_send` +
+//! `try_recv` on `bounded(n)` makes 2 locked instructions per message
+//! (crossbeam 2, flume 4, tokio 8.1). The README's wall-clock tables compare
+//! it with crossbeam-channel, flume, kanal, async-channel, tokio and std on
+//! a 2-core VM: it leads some cells (such as spsc `bounded(100)`, 21.8 ns a
+//! message against crossbeam's 39.9) and kanal leads most of the others.
+//!
+//! **Where to start.** [`bounded`] or [`unbounded`], the examples below,
+//! then [`Sender`] and [`Receiver`]. Two things that surprise newcomers:
+//! `Sender::send` *blocks* the thread (the async form is `send_async`; a
+//! `#[oneshot_reply(client)]` actor client's `send`, by contrast, is async),
+//! and a [`Receiver`] is not itself a `Stream`: `Receiver::stream` and
+//! `into_stream` make one (feature `futures`), while `recv_async` works
+//! without it.
+//!
+//! The library needs Rust 1.81 or newer (`rust-version`, checked by CI); the
+//! workspace's tests need 1.88 (trybuild, as locked).
+//!
 //! # Examples
 //!
-//! Threads and tasks on one channel (any executor works; a tiny one is hidden
-//! here):
+//! Threads and tasks on one channel (any executor works; here the `futures`
+//! crate's `block_on`):
 //!
 //! ```
-//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     let mut f = std::pin::pin!(f);
-//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-//! #     loop {
-//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-//! #         std::thread::yield_now();
-//! #     }
-//! # }
+//! use futures::executor::block_on;
+//!
 //! let (tx, rx) = mpmc::bounded(4); // room for all four messages
 //!
 //! // A thread sends with the blocking form...

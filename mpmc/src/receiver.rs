@@ -30,6 +30,10 @@ use crate::futures::{Handle, RecvFuture};
 /// messages still queued are dropped right then; sends fail from then on,
 /// handing the message back.
 ///
+/// A `Receiver` is not itself a `Stream`: with the `futures` feature,
+/// `stream()` and `into_stream()` make one; without it, loop on
+/// [`recv_async`](Self::recv_async)`.await`.
+///
 /// # Examples
 ///
 /// ```
@@ -194,21 +198,39 @@ impl<T> Receiver<T> {
     /// safe in `select!` loops, and `tokio::time::timeout(d, rx.recv_async())`
     /// (or any runtime's timeout) is correct.
     ///
+    /// # In `select!`, and as a stream
+    ///
+    /// `futures::select!` takes only fused futures: with the `futures`
+    /// feature [`RecvFuture`] is a `FusedFuture`; without it, call `.fuse()`
+    /// on it (`futures::FutureExt`), as below. `tokio::select!` needs
+    /// neither. The receiver is not itself a `Stream`: `stream()` /
+    /// `into_stream()` (feature `futures`) make one.
+    ///
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// let (tx, rx) = mpmc::bounded(1);
     /// let t = std::thread::spawn(move || tx.send("from a thread").unwrap());
     /// assert_eq!(block_on(rx.recv_async()), Ok("from a thread"));
     /// # t.join().unwrap();
+    /// ```
+    ///
+    /// Waiting on two channels at once with `futures::select!`:
+    ///
+    /// ```
+    /// use futures::{executor::block_on, select, FutureExt};
+    ///
+    /// let (jobs_tx, jobs) = mpmc::bounded::<u32>(1);
+    /// let (_stop_tx, stop) = mpmc::bounded::<()>(1);
+    /// jobs_tx.send(7).unwrap();
+    /// block_on(async {
+    ///     select! {
+    ///         job = jobs.recv_async().fuse() => assert_eq!(job, Ok(7)),
+    ///         _ = stop.recv_async().fuse() => unreachable!("nobody sent a stop"),
+    ///     }
+    /// });
     /// ```
     #[cfg(feature = "async")]
     #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
@@ -227,14 +249,8 @@ impl<T> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// let (tx, rx) = mpmc::unbounded();
     /// let fut = rx.into_recv_async();
     /// tx.send(9).unwrap();

@@ -77,7 +77,9 @@ impl<T> Sender<T> {
     ///
     /// `Ok` means the message is in the channel (for `bounded(0)`: that a
     /// receiver took it), not that it was received. The async form is
-    /// [`send_async`](Self::send_async).
+    /// [`send_async`](Self::send_async). (A `#[oneshot_reply(client)]` actor
+    /// client's `send` is the other way round: async, with `send_blocking`
+    /// as its blocking form.)
     ///
     /// # Blocking
     ///
@@ -227,14 +229,8 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// let (tx, rx) = mpmc::bounded(1);
     /// block_on(tx.send_async("hello")).unwrap();
     /// assert_eq!(rx.recv(), Ok("hello"));
@@ -255,14 +251,8 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// let (tx, rx) = mpmc::unbounded();
     /// let fut = tx.into_send_async(5u8);
     /// let t = std::thread::spawn(move || block_on(fut));
@@ -322,14 +312,8 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// let (tx, rx) = mpmc::bounded::<u8>(1);
     /// let t = std::thread::spawn(move || drop(rx));
     /// block_on(tx.closed());

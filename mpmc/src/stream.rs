@@ -178,17 +178,14 @@ impl<T> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// use futures_core::Stream;
-    /// use std::pin::Pin;
-    /// use std::task::{Context, Poll, Waker};
+    /// use futures::{executor::block_on, StreamExt};
     ///
     /// let (tx, rx) = mpmc::unbounded();
-    /// tx.send(1).unwrap();
-    /// drop(tx);
-    /// let mut stream = rx.stream();
-    /// let mut cx = Context::from_waker(Waker::noop());
-    /// assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(Some(1)));
-    /// assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(None));
+    /// let producer = std::thread::spawn(move || (1..=3).for_each(|i| tx.send(i).unwrap()));
+    /// // Ends once every sender is gone and the channel is drained.
+    /// let all: Vec<i32> = block_on(rx.stream().collect());
+    /// assert_eq!(all, [1, 2, 3]);
+    /// # producer.join().unwrap();
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
     pub fn stream(&self) -> RecvStream<'_, T> {
@@ -227,16 +224,11 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// use futures_sink::Sink;
-    /// use std::pin::Pin;
-    /// use std::task::{Context, Waker};
+    /// use futures::{executor::block_on, SinkExt};
     ///
     /// let (tx, rx) = mpmc::bounded(1);
     /// let mut sink = tx.sink();
-    /// let mut cx = Context::from_waker(Waker::noop());
-    /// assert!(Pin::new(&mut sink).poll_ready(&mut cx).is_ready());
-    /// Pin::new(&mut sink).start_send(7).unwrap();
-    /// assert!(Pin::new(&mut sink).poll_flush(&mut cx).is_ready());
+    /// block_on(sink.send(7)).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(7));
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]

@@ -501,13 +501,13 @@ impl Context<'_> {
         }
 
         let struct_doc = format!(
-            " A client of the `{enum_ident}` actor: one method per command, from a thread (`_blocking`, `_timeout`), in a task (`async`), or without waiting (`try_`).\n\n Make it with `{client_name}::bounded` or `{client_name}::unbounded`, which also return the actor's `{mailbox}`, or from an `mpmc::Sender<{enum_ident}>`. Clones are cheap and share the mailbox; the actor's serve loop ends once every client is gone."
+            " A client of the `{enum_ident}` actor: one method per command, from a thread (`_blocking`, `_timeout`), in a task (`async`), or without waiting (`try_`).\n\n Make it with `{client_name}::bounded` or `{client_name}::unbounded`, which also return the actor's `{mailbox}`, or from an `mpmc::Sender<{enum_ident}>`. Clones are cheap and share the mailbox; the actor's serve loop ends once every client is gone.\n\n Unlike `mpmc::Sender::send`, which blocks the thread, this client's `send` (like each command's method without a suffix) is async and must be `.await`ed; `send_blocking` and the `_blocking` methods are the thread-blocking forms."
         );
         let bounded_doc = " Makes a client and the actor's mailbox, a bounded `mpmc` channel holding up to `capacity` commands: calls wait while it is full (backpressure). With `capacity` 0 it is a rendezvous: each send waits until the actor takes the command.";
         let unbounded_doc = " Makes a client and the actor's mailbox, an unbounded `mpmc` channel: sends never wait.";
         let into_inner_doc = " The `mpmc` sender this client sends commands through.";
         let send_doc = format!(
-            " Sends a ready-made command, in a task, waiting for room in the mailbox. A request made with `{enum_ident}`'s constructors (or handed back by a `try_` method) is answered on the receiver kept with it.\n\n Dropping the future before the mailbox accepted the command drops the command.\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`."
+            " Sends a ready-made command, in a task, waiting for room in the mailbox. This is async, unlike `mpmc::Sender::send`; the blocking form is `send_blocking`. A request made with `{enum_ident}`'s constructors (or handed back by a `try_` method) is answered on the receiver kept with it.\n\n Dropping the future before the mailbox accepted the command drops the command.\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`."
         );
         let send_blocking_doc = format!(" Sends a ready-made command from a thread, blocking it while the mailbox is full.\n\n In a task, use `send`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n If the actor is gone, the command comes back in the `SendError`.");
         let send_timeout_doc = format!(" Sends a ready-made command from a thread, blocking it while the mailbox is full, for at most `timeout`.\n\n # Blocking\n\n {BLOCKING}\n\n # Errors\n\n On a timeout, or if the actor is gone, the command comes back in the `SendTimeoutError`.");

@@ -1,7 +1,27 @@
-//! The `#[oneshot_reply]` attribute of the [`oneshot`] crate. Use it through
-//! `oneshot::oneshot_reply` (the `macros` feature, on by default), where it is
-//! documented with examples; this crate is an implementation detail and is
-//! pinned by an exact version from `oneshot`.
+//! The `#[oneshot_reply]` attribute of the [`oneshot`] crate: use it through
+//! `oneshot::oneshot_reply` (the `macros` feature, on by default), where it
+//! is documented with examples. This crate is an implementation detail,
+//! pinned by an exact version from `oneshot`, whose generated code names
+//! `oneshot::__private`.
+//!
+//! **What it is for.** Most oneshot channels carry a reply. On a struct or
+//! an enum of requests, the attribute adds the reply sender to the request
+//! itself, so a request is answered at most once, with the declared type,
+//! and the compiler rejects a second answer. On an enum of commands,
+//! `#[oneshot_reply(client)]` also writes the actor around it: a typed
+//! client with one method per command, callable from threads (`_blocking`,
+//! `_timeout`) and tasks (`.await`) on any executor, over an `mpmc` mailbox,
+//! and the handler traits the actor implements (tokio's actor pattern
+//! without tokio, and without writing the plumbing).
+//!
+//! **Where to start.** The attribute's documentation below (also on
+//! `oneshot::oneshot_reply`), then
+//! [`oneshot::example_generated`](../oneshot/example_generated/index.html)
+//! for every item it generates, and the repository's
+//! `examples/bank_actor.rs`. Links to `oneshot` here are relative: they
+//! work in the workspace's `cargo doc` and in `oneshot`'s own docs.
+//!
+//! Needs Rust 1.81 or newer, like `oneshot`.
 //!
 //! [`oneshot`]: ../oneshot/index.html
 

@@ -22,7 +22,8 @@ use crate::oneshot_reply;
 /// Asks for an account's balance: a struct request, made by
 /// `#[oneshot_reply(u64)]` on
 ///
-/// ```ignore
+/// ```
+/// # use oneshot::oneshot_reply;
 /// #[oneshot_reply(u64)]
 /// #[derive(Debug)]
 /// pub struct GetBalance {
@@ -38,7 +39,8 @@ pub struct GetBalance {
 
 /// The commands of a bank actor, made by `#[oneshot_reply(client)]` on
 ///
-/// ```ignore
+/// ```
+/// # use oneshot::oneshot_reply;
 /// #[oneshot_reply(client)]
 /// #[derive(Debug)]
 /// pub enum Bank {

@@ -1,17 +1,35 @@
 //! A oneshot channel: one message from one [`Sender`] to one [`Receiver`],
 //! between threads, between async tasks, or between a thread and a task in
-//! either direction.
+//! either direction, on any executor, with no runtime dependency.
 //!
-//! [`channel`] makes the pair with a single heap allocation. The sender's
-//! [`send`](Sender::send) consumes it, never blocks, and is lock-free and
-//! wait-free. The receiver can [`try_recv`](Receiver::try_recv), block the
-//! thread with [`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout)
-//! or [`recv_deadline`](Receiver::recv_deadline), or be `.await`ed on any
-//! executor, and these can be mixed on the same receiver in any order.
+//! **Why this one.** One [`Receiver`] does everything, mixed in any order:
+//! [`try_recv`](Receiver::try_recv), block with [`recv`](Receiver::recv),
+//! time out with [`recv_timeout`](Receiver::recv_timeout), or `.await` it
+//! (the `oneshot` crate 0.2 splits this into two receiver types; tokio's and
+//! futures' receivers cannot block; std's and crossbeam's cannot be
+//! awaited). [`send`](Sender::send) never blocks and is lock-free and
+//! wait-free, and the sender can watch the receiver leave
+//! ([`is_closed`](Sender::is_closed), `closed().await`). A `u64` channel is
+//! one 40-byte allocation (the smallest peer, the `oneshot` crate: 32 B;
+//! tokio 72 B; futures 96 B), and create + send + recv makes one atomic
+//! read-modify-write and took 22 ns in the README's benchmark on a 2-core VM
+//! (tokio 52 ns; the `oneshot` crate 23 ns).
 //!
-//! A message still in the channel when the receiver is dropped is dropped
-//! with it. A send to a receiver that is gone hands the message back in a
-//! [`SendError`].
+//! **Where to start.** [`channel`] and the examples below. For
+//! request/reply, [`#[oneshot_reply]`](macro@oneshot_reply) puts the reply
+//! sender inside the request type; on an enum of commands,
+//! `#[oneshot_reply(client)]` makes a typed **actor client**: one method per
+//! command, callable from threads (`_blocking`, `_timeout`) and tasks
+//! (`.await`), over an [`mpmc`] mailbox, with a handler trait for the actor
+//! ([`example_generated`] shows every generated item; the repository's
+//! `examples/bank_actor.rs` runs one).
+//!
+//! [`channel`] makes the pair with a single heap allocation. A message still
+//! in the channel when the receiver is dropped is dropped with it. A send to
+//! a receiver that is gone hands the message back in a [`SendError`].
+//!
+//! The library needs Rust 1.81 or newer (`rust-version`, checked by CI); the
+//! workspace's tests need 1.88 (trybuild, as locked).
 //!
 //! # Examples
 //!
@@ -33,17 +51,11 @@
 //! ```
 //!
 //! A task waits for a thread, giving up on a timeout first and awaiting after
-//! (any executor works; a tiny one is hidden here):
+//! (any executor works; here the `futures` crate's `block_on`):
 //!
 //! ```
-//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     let mut f = std::pin::pin!(f);
-//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-//! #     loop {
-//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-//! #         std::thread::yield_now();
-//! #     }
-//! # }
+//! use futures::executor::block_on;
+//!
 //! use std::time::Duration;
 //!
 //! let (sender, receiver) = oneshot::channel();

@@ -62,14 +62,8 @@ use crate::state::{self, RX_CLAIM, RX_CLOSED, RX_DONE, RX_GONE, RX_WAKER, TX_DON
 /// A thread answers a task:
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut f = std::pin::pin!(f);
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     loop {
-/// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-/// #         std::thread::yield_now();
-/// #     }
-/// # }
+/// use futures::executor::block_on;
+///
 /// let (sender, receiver) = oneshot::channel();
 /// let worker = std::thread::spawn(move || sender.send("done").unwrap());
 /// assert_eq!(block_on(receiver), Ok("done"));

@@ -124,14 +124,8 @@ pub trait Request: Sized {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
+    /// use futures::executor::block_on;
+    ///
     /// use oneshot::{oneshot_reply, Request};
     ///
     /// #[oneshot_reply(u8)]

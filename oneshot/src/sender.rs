@@ -188,21 +188,13 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
-    /// # block_on(async {
-    /// let (mut sender, receiver) = oneshot::channel::<u32>();
-    /// let worker = std::thread::spawn(move || drop(receiver));
-    /// sender.closed().await; // the worker dropped its receiver
-    /// assert!(sender.is_closed());
-    /// # worker.join().unwrap();
-    /// # });
+    /// futures::executor::block_on(async {
+    ///     let (mut sender, receiver) = oneshot::channel::<u32>();
+    ///     let worker = std::thread::spawn(move || drop(receiver));
+    ///     sender.closed().await; // the worker dropped its receiver
+    ///     assert!(sender.is_closed());
+    ///     worker.join().unwrap();
+    /// });
     /// ```
     #[cfg(feature = "async")]
     #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
