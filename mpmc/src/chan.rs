@@ -14,12 +14,36 @@
 //! # Waiting
 //!
 //! A waiting operation is always: try the step; if it cannot proceed,
-//! register a node (see `waiters.rs`), issue the registrant's fence, try the
+//! register a node (see `waiters.rs`), issue the registrant's barrier, try the
 //! step again, and only then park (a thread) or return `Pending` (a task).
 //! Every step that makes progress possible for the other side — a publish, a
-//! release — is followed by the publisher's fence and a check of the other
+//! release — is followed by the publisher's barrier and a check of the other
 //! side's list, which wakes its first waiter. A woken waiter tries again; one
 //! that leaves without using its wake-up passes it on.
+//!
+//! A re-poll reads its node's state word first (one atomic): a woken future
+//! that finds its message or its room takes no lock at all; registering takes
+//! the lock once.
+//!
+//! # User code, last
+//!
+//! Each step finishes its writes to the channel before any user code runs
+//! (`waiters.rs`, rules 3 and 4): a send publishes, leaves its own node and
+//! only then wakes a receiver or drains an abandoned queue (`finish_send`);
+//! a receive that must wake a sender holds its message in a guard meanwhile,
+//! which puts it back into the channel if that waker panics
+//! (`Waiters::hold_during`); the last handle of a side holds a `FinishSide`
+//! guard, so a panic in a waker or a message's `Drop` during its departure
+//! neither leaks the allocation nor skips the free; the last receiver wakes
+//! the waiters even if a queued message's `Drop` panics.
+//!
+//! # Large messages
+//!
+//! The blocking slow paths (`send_slow`, `send_wait`) keep the message in one
+//! slot of their own frame and pass it by reference to each attempt
+//! (`send_step`), and are out of line, so the fast path's frame stays small
+//! and a debug build does not copy a large message into every frame of a
+//! wait.
 
 use core::alloc::Layout;
 use core::pin::Pin;
@@ -35,17 +59,20 @@ use crate::errors::{RecvError, SendError};
 #[cfg(feature = "std")]
 use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
+use crate::flavor::array::SendDone;
 use crate::flavor::array::{Array, Outcome};
 use crate::flavor::zero::{self, Zero};
 use crate::flavor::Flavor;
 #[cfg(feature = "std")]
 use crate::loom::thread;
-use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering};
-#[cfg(any(feature = "std", feature = "async"))]
-use crate::waiters::State;
-#[cfg(feature = "async")]
-use crate::waiters::Wake;
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(all(feature = "std", not(loom)))]
+use crate::waiters::{backoff, SPINS, YIELDS};
+#[cfg(feature = "std")]
+use crate::waiters::{park_while_waiting, Waiting};
 use crate::waiters::{Node, Side, Waiters};
+#[cfg(any(feature = "std", feature = "async"))]
+use crate::waiters::{State, Wake, IDLE, WAITING, WOKEN};
 
 /// The marker field of both handles: invariant in `T` (a
 /// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
@@ -61,21 +88,23 @@ pub(crate) struct Chan<T> {
     waiters: Waiters<T>,
 }
 
-/// Bounded optimistic re-reads before a blocking call registers and parks:
-/// this many `spin_loop` hints, then this many `yield_now`s. They wait for
-/// nothing in particular (a re-read either finds progress or not), so they
-/// are not a wait on another thread's step; they save the park/unpark round
-/// trip when the other side answers within microseconds. The same bound as
-/// `oneshot`'s blocking receive (tuned there on a 2-core VM, where an unpark
-/// costs about 5 µs each way; 8 yields were not enough).
-#[cfg(all(feature = "std", not(loom)))]
-const SPINS: u32 = 16;
 /// Re-reads of a slot found busy in a registrant's re-check before it pays
 /// the heavy barrier (`barrier.rs`). Bounded, like the wait before parking.
 #[cfg(not(loom))]
 const BUSY_REREADS: u32 = 64;
-#[cfg(all(feature = "std", not(loom)))]
-const YIELDS: u32 = 16;
+
+/// Finishes one side of the channel when dropped: the last handle of a side
+/// holds it across the user code its departure runs (wake-ups, the drain's
+/// `Drop`s), so a panic there neither leaks the allocation nor skips the free.
+struct FinishSide<T>(NonNull<Chan<T>>);
+
+impl<T> Drop for FinishSide<T> {
+    fn drop(&mut self) {
+        // SAFETY: made only by the last handle of a side (`release_*`), which
+        // stops using the channel once this guard is dropped.
+        unsafe { Chan::finish_side(self.0) };
+    }
+}
 
 impl<T> Chan<T> {
     /// A `bounded(cap)` channel. For `cap >= 1` the ring's slots share the
@@ -201,9 +230,11 @@ impl<T> Chan<T> {
         // sender's operations (Acquire) and they are published with ours
         // (Release) to whoever frees.
         if chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The side finishes even if a waker fired by the disconnection
+            // panics (the panic then propagates, with the channel consistent).
+            let finish = FinishSide(this);
             chan.disconnect();
-            // SAFETY: forwarded contract.
-            unsafe { Self::finish_side(this) };
+            drop(finish);
         }
     }
 
@@ -221,25 +252,29 @@ impl<T> Chan<T> {
         // after it and then (after its fence) reads `receivers == 0` drops
         // the queue itself (`after_publish`).
         if chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            /// Finishes this side even if a message's `Drop` panics.
-            struct Finish<T>(NonNull<Chan<T>>);
-            impl<T> Drop for Finish<T> {
-                fn drop(&mut self) {
-                    // SAFETY: `release_receiver`'s contract.
-                    unsafe { Chan::finish_side(self.0) };
-                }
-            }
-            let finish = Finish(this);
-            chan.disconnect();
+            // The side finishes even if a waker fired by the disconnection or
+            // a queued message's `Drop` panics.
+            let finish = FinishSide(this);
+            let first = chan.mark_disconnected();
             // The drain's side of the "late publish" race: a send that
             // claimed before the disconnection may publish while we drain;
             // either we see its message, or it sees MARK and `receivers ==
             // 0` after its own barrier and drains it itself (`try_send`).
-            if chan.drain_barrier() {
-                chan.discard_all();
-            } else {
-                chan.discard_all_observed();
-            }
+            // The waiters are woken even if a message's `Drop` panics.
+            crate::waiters::both(
+                || {
+                    if chan.drain_barrier() {
+                        chan.discard_all();
+                    } else {
+                        chan.discard_all_observed();
+                    }
+                },
+                || {
+                    if first {
+                        chan.waiters.disconnect();
+                    }
+                },
+            );
             drop(finish);
         }
     }
@@ -278,14 +313,19 @@ impl<T> Chan<T> {
     /// Disconnects the channel: no send succeeds afterwards, receivers drain
     /// what is queued, every waiter is woken. True if this call did it.
     pub(crate) fn disconnect(&self) -> bool {
-        let first = match &self.flavor {
-            Flavor::Array(array) => array.disconnect(),
-            Flavor::Zero(zero) => zero.disconnect(),
-        };
+        let first = self.mark_disconnected();
         if first {
             self.waiters.disconnect();
         }
         first
+    }
+
+    /// Marks the queue disconnected (no user code); true if this call did.
+    fn mark_disconnected(&self) -> bool {
+        match &self.flavor {
+            Flavor::Array(array) => array.disconnect(),
+            Flavor::Zero(zero) => zero.disconnect(),
+        }
     }
 
     pub(crate) fn is_disconnected(&self) -> bool {
@@ -327,45 +367,76 @@ impl<T> Chan<T> {
     /// this ends once those senders finish their (short) steps.
     #[cold]
     fn discard_all_observed(&self) {
-        match &self.flavor {
-            Flavor::Array(array) => loop {
+        if let Flavor::Array(array) = &self.flavor {
+            loop {
                 match array.recv() {
                     Ok((msg, _)) => drop(msg),
                     Err(Outcome::Busy) => observe_pause(),
                     Err(Outcome::Idle | Outcome::Disconnected) => break,
                 }
-            },
-            Flavor::Zero(_) => self.discard_all(),
+            }
+        }
+        self.discard_all();
+    }
+
+    /// Drops every queued message (the last receiver is gone). A message
+    /// whose `Drop` panics does not stop the drain: a guard drains the rest
+    /// while the panic unwinds (a second panic there aborts, as any panic
+    /// during unwinding does).
+    fn discard_all(&self) {
+        /// Drains what is left if a message's `Drop` panics.
+        struct Rest<'a, T>(&'a Chan<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                self.0.discard_all();
+            }
+        }
+        while let Some(msg) = self.take_queued() {
+            let rest = Rest(self);
+            drop(msg);
+            core::mem::forget(rest);
         }
     }
 
-    /// Drops every queued message (the last receiver is gone).
-    fn discard_all(&self) {
+    /// One queued message, for the drain.
+    fn take_queued(&self) -> Option<T> {
+        if let Some(msg) = self.waiters.take_rescued() {
+            return Some(msg);
+        }
         match &self.flavor {
-            Flavor::Array(array) => {
-                while let Ok((msg, _)) = array.recv() {
-                    drop(msg);
-                }
-            }
+            Flavor::Array(array) => array.recv().ok().map(|(msg, _)| msg),
             // Waiting senders keep their messages in their own nodes and get
             // them back when the disconnection wakes them.
-            Flavor::Zero(_) => {}
+            Flavor::Zero(_) => None,
         }
     }
 
-    // ---- the lock-free steps -------------------------------------------
+    // ---- the steps ----------------------------------------------------------
+
+    /// The follow-up of a successful send step: the wake-up of a receiver, or
+    /// the drain of a queue nobody will read, done last (after the caller's
+    /// own node has left the lists: `waiters.rs`, rule 4).
+    #[inline]
+    fn finish_send(&self, after: AfterSend) {
+        // ORDERING: Relaxed: `abandoned` comes from an Acquire load of the
+        // ring's MARK (which follows the last receiver's decrement) or from
+        // the list's fence, see `after_list_send`.
+        if after.abandoned && self.receivers.load(Ordering::Relaxed) == 0 {
+            // The last receiver is gone and may have drained before our
+            // publish: nobody will read our message. No receiver can wait
+            // either (a waiting receive holds a receiver count).
+            self.discard_all();
+        } else if after.wake_rx {
+            self.waiters.notify_one(Side::Rx);
+        }
+    }
 
     #[inline]
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         match &self.flavor {
             Flavor::Array(array) => {
                 let done = array.try_send(msg)?;
-                if done.wake_rx {
-                    self.waiters.notify_one(Side::Rx);
-                }
-                if done.disconnected {
-                    self.discard_if_abandoned();
-                }
+                self.finish_send(AfterSend::from(done));
                 Ok(())
             }
             Flavor::Zero(_) => zero::try_send(&self.waiters, msg),
@@ -374,127 +445,110 @@ impl<T> Chan<T> {
 
     #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        match &self.flavor {
-            Flavor::Array(array) => match array.recv() {
-                Ok((msg, wake_tx)) => {
-                    if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
-                    }
-                    Ok(msg)
-                }
-                Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
-                Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
-            },
-            Flavor::Zero(_) => zero::try_recv(&self.waiters),
+        if let Flavor::Zero(_) = self.flavor {
+            return zero::try_recv(&self.waiters);
+        }
+        match self.recv_step() {
+            Ok((msg, false)) => Ok(msg),
+            // Room made for a waiting sender: wake it, holding the message so
+            // that a panicking waker cannot lose it.
+            Ok((msg, true)) => Ok(self
+                .waiters
+                .hold_during(msg, || self.waiters.notify_one(Side::Tx))),
+            Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
+            Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
         }
     }
 
-    /// A send published into a disconnected ring: if that was the last
-    /// receiver leaving (not a `close`), nobody will drain our message.
-    #[cold]
-    fn discard_if_abandoned(&self) {
-        // ORDERING: Relaxed: the Acquire load of MARK in `Array::send`
-        // synchronises with the disconnecting RMW, which follows the last
-        // receiver's decrement.
-        if self.receivers.load(Ordering::Relaxed) == 0 {
-            self.discard_all();
-        }
-    }
-
-    /// The registrant's re-check of a send, after its node is linked. On the
-    /// ring, a slot found busy needs the heavy barrier (see `array.rs`,
-    /// "Waiting") before the decisive re-check.
-    fn recheck_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+    /// One send attempt of the message in `slot`, which it takes only if it
+    /// sent it. The slow paths keep the message in one slot of their frame
+    /// and pass it here by reference, so a large message is not copied into
+    /// every frame of a wait (`send_slow`'s frame stays small in debug
+    /// builds). Not for the rendezvous.
+    #[inline(never)]
+    fn send_step(&self, slot: &mut Option<T>) -> Result<AfterSend, Outcome> {
+        let msg = slot.take().expect("a send holds its message");
         match &self.flavor {
             Flavor::Array(array) => match array.send(msg) {
-                Ok(done) => self.finish_array_send(done),
-                Err((msg, Outcome::Disconnected)) => Err(TrySendError::Disconnected(msg)),
-                Err((msg, Outcome::Idle)) => Err(TrySendError::Full(msg)),
-                Err((mut msg, Outcome::Busy)) => {
+                Ok(done) => Ok(AfterSend::from(done)),
+                Err((msg, outcome)) => {
+                    *slot = Some(msg);
+                    Err(outcome)
+                }
+            },
+            Flavor::Zero(_) => unreachable!("the rendezvous sends in zero.rs"),
+        }
+    }
+
+    /// One receive attempt (not for the rendezvous): the message and whether
+    /// a sender may wait for the room it made.
+    #[inline]
+    fn recv_step(&self) -> Result<(T, bool), Outcome> {
+        match self.queue_recv() {
+            Ok(got) => Ok(got),
+            // The queue is empty (or busy): a message rescued from a receive
+            // that a panicking waker interrupted comes next.
+            Err(outcome) => self
+                .waiters
+                .take_rescued()
+                .map(|msg| (msg, false))
+                .ok_or(outcome),
+        }
+    }
+
+    /// The queue's own receive step.
+    #[inline]
+    fn queue_recv(&self) -> Result<(T, bool), Outcome> {
+        match &self.flavor {
+            Flavor::Array(array) => array.recv(),
+            Flavor::Zero(_) => unreachable!("the rendezvous receives in zero.rs"),
+        }
+    }
+
+    /// The registrant's re-check of a send, after its node is linked (never
+    /// answers `Busy`). On the ring, a slot found busy needs the heavy
+    /// barrier (see `array.rs`, "Waiting") before the decisive re-check.
+    fn recheck_send(&self, slot: &mut Option<T>) -> Result<AfterSend, Outcome> {
+        match &self.flavor {
+            Flavor::Array(array) => match self.send_step(slot) {
+                Err(Outcome::Busy) => {
                     // The receiver holding the slot is a memcpy away from
                     // releasing it: a bounded re-read usually sees that and
                     // saves the heavy barrier (a system call).
                     #[cfg(not(loom))]
                     for _ in 0..BUSY_REREADS {
                         core::hint::spin_loop();
-                        msg = match array.send(msg) {
-                            Ok(done) => return self.finish_array_send(done),
-                            Err((msg, Outcome::Busy)) => msg,
-                            Err((msg, Outcome::Idle)) => return Err(TrySendError::Full(msg)),
-                            Err((msg, Outcome::Disconnected)) => {
-                                return Err(TrySendError::Disconnected(msg))
-                            }
-                        };
+                        match self.send_step(slot) {
+                            Err(Outcome::Busy) => {}
+                            other => return other,
+                        }
                     }
                     if !array.heavy_barrier() {
-                        return self.recheck_send_observed(array, msg);
+                        // No barrier could be issued (`barrier.rs`, "No
+                        // heavy barrier"): see the busy step finish instead,
+                        // which is what the barrier was for.
+                        loop {
+                            observe_pause();
+                            match self.send_step(slot) {
+                                Err(Outcome::Busy) => {}
+                                other => return other,
+                            }
+                        }
                     }
-                    match array.try_send(msg) {
-                        Ok(done) => self.finish_array_send(done),
-                        Err(err) => Err(err),
+                    match self.send_step(slot) {
+                        Err(Outcome::Busy) => Err(Outcome::Idle),
+                        other => other,
                     }
                 }
+                other => other,
             },
-            Flavor::Zero(_) => {
-                // ORDERING: the registrant's side of `has_waiters`' fence.
-                fence(Ordering::SeqCst);
-                self.try_send(msg)
-            }
+            Flavor::Zero(_) => unreachable!("the rendezvous sends in zero.rs"),
         }
-    }
-
-    /// `recheck_send`'s decisive re-check when no heavy barrier could be
-    /// issued (`barrier.rs`, "No heavy barrier"): re-reads until the slot is
-    /// no longer busy, so the re-check has seen the receiver's step finish,
-    /// which is what the barrier was for.
-    #[cold]
-    fn recheck_send_observed(&self, array: &Array<T>, mut msg: T) -> Result<(), TrySendError<T>> {
-        loop {
-            msg = match array.send(msg) {
-                Ok(done) => return self.finish_array_send(done),
-                Err((msg, Outcome::Busy)) => msg,
-                Err((msg, Outcome::Idle)) => return Err(TrySendError::Full(msg)),
-                Err((msg, Outcome::Disconnected)) => return Err(TrySendError::Disconnected(msg)),
-            };
-            observe_pause();
-        }
-    }
-
-    /// `recheck_recv`'s decisive re-check when no heavy barrier could be
-    /// issued; see `recheck_send_observed`.
-    #[cold]
-    fn recheck_recv_observed(&self, array: &Array<T>) -> Result<T, TryRecvError> {
-        loop {
-            match array.recv() {
-                Ok((msg, wake_tx)) => {
-                    if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
-                    }
-                    return Ok(msg);
-                }
-                Err(Outcome::Busy) => observe_pause(),
-                Err(Outcome::Idle) => return Err(TryRecvError::Empty),
-                Err(Outcome::Disconnected) => return Err(TryRecvError::Disconnected),
-            }
-        }
-    }
-
-    fn finish_array_send(
-        &self,
-        done: crate::flavor::array::SendDone,
-    ) -> Result<(), TrySendError<T>> {
-        if done.wake_rx {
-            self.waiters.notify_one(Side::Rx);
-        }
-        if done.disconnected {
-            self.discard_if_abandoned();
-        }
-        Ok(())
     }
 
     /// The registrant's re-check of a receive; see `recheck_send`.
-    fn recheck_recv(&self) -> Result<T, TryRecvError> {
-        match &self.flavor {
+    fn recheck_recv(&self) -> Result<(T, bool), Outcome> {
+        let got = match &self.flavor {
             Flavor::Array(array) => match array.recv() {
                 Err(Outcome::Busy) => {
                     // As in `recheck_send`: the sender is a memcpy away from
@@ -503,36 +557,50 @@ impl<T> Chan<T> {
                     for _ in 0..BUSY_REREADS {
                         core::hint::spin_loop();
                         match array.recv() {
-                            Ok((msg, wake_tx)) => {
-                                if wake_tx {
-                                    self.waiters.notify_one(Side::Tx);
-                                }
-                                return Ok(msg);
-                            }
                             Err(Outcome::Busy) => {}
-                            Err(Outcome::Idle) => return Err(TryRecvError::Empty),
-                            Err(Outcome::Disconnected) => return Err(TryRecvError::Disconnected),
+                            other => return other,
                         }
                     }
                     if !array.heavy_barrier() {
-                        return self.recheck_recv_observed(array);
+                        // No barrier could be issued: see the busy step
+                        // finish instead (as in `recheck_send`).
+                        loop {
+                            observe_pause();
+                            match array.recv() {
+                                Err(Outcome::Busy) => {}
+                                other => break other,
+                            }
+                        }
+                    } else {
+                        match array.recv() {
+                            Err(Outcome::Busy) => Err(Outcome::Idle),
+                            other => other,
+                        }
                     }
-                    self.try_recv()
                 }
-                Ok((msg, wake_tx)) => {
-                    if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
-                    }
-                    Ok(msg)
-                }
-                Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
-                Err(Outcome::Idle) => Err(TryRecvError::Empty),
+                other => other,
             },
-            Flavor::Zero(_) => {
-                // ORDERING: the registrant's side of `has_waiters`' fence.
-                fence(Ordering::SeqCst);
-                self.try_recv()
-            }
+            Flavor::Zero(_) => unreachable!("the rendezvous receives in zero.rs"),
+        };
+        got.or_else(|outcome| {
+            self.waiters
+                .take_rescued()
+                .map(|msg| (msg, false))
+                .ok_or(outcome)
+        })
+    }
+
+    /// Leaves after a try that succeeded (or saw the disconnection), given
+    /// the node's state before that try: `IDLE`, nothing to do; `WOKEN`, the
+    /// wake-up was used (no lock); `WAITING`, unlink it (the lock), passing
+    /// on a wake-up that arrived meanwhile, since it may have been meant for
+    /// another message.
+    #[cfg(any(feature = "std", feature = "async"))]
+    fn leave_after(&self, side: Side, node: Pin<&Node<T>>, before: State) {
+        match before {
+            IDLE => {}
+            WOKEN => drop(self.waiters.leave_used(side, node)),
+            _ => drop(self.waiters.leave(side, node)),
         }
     }
 
@@ -540,82 +608,112 @@ impl<T> Chan<T> {
 
     /// A blocking send until `deadline` (`None`: forever).
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn send_blocking(
         &self,
         msg: T,
         deadline: Option<Instant>,
     ) -> Result<(), SendTimeoutError<T>> {
-        let mut msg = match self.try_send(msg) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Disconnected(msg)) => {
-                return Err(SendTimeoutError::Disconnected(msg))
-            }
-            Err(TrySendError::Full(msg)) => msg,
-        };
+        match self.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Disconnected(msg)) => Err(SendTimeoutError::Disconnected(msg)),
+            Err(TrySendError::Full(msg)) => self.send_slow(msg, deadline),
+        }
+    }
+
+    /// The wait of a blocking send, out of line (its frame holds the message
+    /// once; the waits below take it by reference).
+    #[cfg(feature = "std")]
+    #[cold]
+    #[inline(never)]
+    fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::send_blocking(&self.waiters, msg, deadline);
         }
+        let mut slot = Some(msg);
+        match self.send_wait(&mut slot, deadline) {
+            Ok(()) => Ok(()),
+            Err(end) => {
+                let msg = slot.take().expect("an unsent message stays in its slot");
+                Err(match end {
+                    Ended::Timeout => SendTimeoutError::Timeout(msg),
+                    Ended::Disconnected => SendTimeoutError::Disconnected(msg),
+                })
+            }
+        }
+    }
+
+    /// Waits until the message in `slot` is sent, the deadline passes or the
+    /// channel disconnects (the message then stays in `slot`).
+    #[cfg(feature = "std")]
+    #[inline(never)]
+    fn send_wait(&self, slot: &mut Option<T>, deadline: Option<Instant>) -> Result<(), Ended> {
         #[cfg(not(loom))]
         for round in 0..SPINS + YIELDS {
             if expired(deadline) {
-                return Err(SendTimeoutError::Timeout(msg));
+                return Err(Ended::Timeout);
             }
             backoff(round);
-            msg = match self.try_send(msg) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Disconnected(msg)) => {
-                    return Err(SendTimeoutError::Disconnected(msg))
+            match self.send_step(slot) {
+                Ok(after) => {
+                    self.finish_send(after);
+                    return Ok(());
                 }
-                Err(TrySendError::Full(msg)) => msg,
-            };
+                Err(Outcome::Disconnected) => return Err(Ended::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => {}
+            }
         }
-        let node = core::pin::pin!(Node::new());
-        let node = node.as_ref();
+        // Rule 3: the node lives in a guard that unlinks it however we leave.
+        let waiting = core::pin::pin!(Waiting::new(&self.waiters, Side::Tx));
+        let node = waiting.as_ref().node();
         loop {
             self.register_thread(Side::Tx, node);
-            msg = match self.recheck_send(msg) {
-                Ok(()) => {
-                    self.waiters.leave(Side::Tx, node);
+            match self.recheck_send(slot) {
+                Ok(after) => {
+                    drop(self.waiters.leave(Side::Tx, node));
+                    self.finish_send(after);
                     return Ok(());
                 }
-                Err(TrySendError::Disconnected(msg)) => {
-                    self.waiters.leave(Side::Tx, node);
-                    return Err(SendTimeoutError::Disconnected(msg));
-                }
-                Err(TrySendError::Full(msg)) => msg,
-            };
-            if !self.park(Side::Tx, node, deadline) {
-                return Err(SendTimeoutError::Timeout(msg));
+                Err(Outcome::Disconnected) => return Err(Ended::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => {}
             }
-            // Woken: use the wake-up (it is ours: no pass-on if it works).
-            msg = match self.try_send(msg) {
-                Ok(()) => {
-                    self.waiters.leave_used(Side::Tx, node);
+            let before = if park_while_waiting(node, deadline, false) {
+                WOKEN
+            } else {
+                WAITING
+            };
+            match self.send_step(slot) {
+                Ok(after) => {
+                    self.leave_after(Side::Tx, node, before);
+                    self.finish_send(after);
                     return Ok(());
                 }
-                Err(TrySendError::Disconnected(msg)) => {
-                    self.waiters.leave_used(Side::Tx, node);
-                    return Err(SendTimeoutError::Disconnected(msg));
-                }
-                Err(TrySendError::Full(msg)) => msg,
-            };
+                Err(Outcome::Disconnected) => return Err(Ended::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => {}
+            }
             if expired(deadline) {
-                // Woken at the deadline and robbed: give up, passing the
-                // wake-up on (harmless if it was spent).
-                self.waiters.leave(Side::Tx, node);
-                return Err(SendTimeoutError::Timeout(msg));
+                // Robbed at the deadline, or timed out: the guard leaves,
+                // passing on a wake-up we got.
+                return Err(Ended::Timeout);
             }
         }
     }
 
     /// A blocking receive until `deadline` (`None`: forever).
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn recv_blocking(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         match self.try_recv() {
-            Ok(msg) => return Ok(msg),
-            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-            Err(TryRecvError::Empty) => {}
+            Ok(msg) => Ok(msg),
+            Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => self.recv_slow(deadline),
         }
+    }
+
+    #[cfg(feature = "std")]
+    #[cold]
+    #[inline(never)]
+    fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::recv_blocking(&self.waiters, deadline);
         }
@@ -631,38 +729,44 @@ impl<T> Chan<T> {
                 Err(TryRecvError::Empty) => {}
             }
         }
-        let node = core::pin::pin!(Node::new());
-        let node = node.as_ref();
+        // Rule 3: the node lives in a guard that unlinks it however we leave.
+        let waiting = core::pin::pin!(Waiting::new(&self.waiters, Side::Rx));
+        let node = waiting.as_ref().node();
         loop {
             self.register_thread(Side::Rx, node);
             match self.recheck_recv() {
-                Ok(msg) => {
-                    self.waiters.leave(Side::Rx, node);
-                    return Ok(msg);
+                Ok((msg, wake_tx)) => {
+                    return Ok(self.waiters.hold_during(msg, || {
+                        drop(self.waiters.leave(Side::Rx, node));
+                        if wake_tx {
+                            self.waiters.notify_one(Side::Tx);
+                        }
+                    }));
                 }
-                Err(TryRecvError::Disconnected) => {
-                    self.waiters.leave(Side::Rx, node);
+                Err(Outcome::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => {}
+            }
+            let before = if park_while_waiting(node, deadline, false) {
+                WOKEN
+            } else {
+                WAITING
+            };
+            match self.recv_step() {
+                Ok((msg, wake_tx)) => {
+                    return Ok(self.waiters.hold_during(msg, || {
+                        self.leave_after(Side::Rx, node, before);
+                        if wake_tx {
+                            self.waiters.notify_one(Side::Tx);
+                        }
+                    }));
+                }
+                Err(Outcome::Disconnected) => {
+                    self.leave_after(Side::Rx, node, before);
                     return Err(RecvTimeoutError::Disconnected);
                 }
-                Err(TryRecvError::Empty) => {}
-            }
-            if !self.park(Side::Rx, node, deadline) {
-                return Err(RecvTimeoutError::Timeout);
-            }
-            // Woken: use the wake-up (it is ours: no pass-on if it works).
-            match self.try_recv() {
-                Ok(msg) => {
-                    self.waiters.leave_used(Side::Rx, node);
-                    return Ok(msg);
-                }
-                Err(TryRecvError::Disconnected) => {
-                    self.waiters.leave_used(Side::Rx, node);
-                    return Err(RecvTimeoutError::Disconnected);
-                }
-                Err(TryRecvError::Empty) => {}
+                Err(Outcome::Idle | Outcome::Busy) => {}
             }
             if expired(deadline) {
-                self.waiters.leave(Side::Rx, node);
                 return Err(RecvTimeoutError::Timeout);
             }
         }
@@ -672,41 +776,12 @@ impl<T> Chan<T> {
     /// `recheck_send`/`recheck_recv`, which issue the registrant's barrier).
     #[cfg(feature = "std")]
     fn register_thread(&self, side: Side, node: Pin<&Node<T>>) {
-        let replaced = self.waiters.lock().register(
-            side,
-            node,
-            crate::waiters::Wake::Thread(thread::current()),
-        );
-        node.set_registered(true);
+        let replaced = self
+            .waiters
+            .lock()
+            .register(side, node, Wake::Thread(thread::current()));
         // A thread handle: dropping it runs no user code.
         drop(replaced);
-    }
-
-    /// Parks until the node is woken (true) or `deadline` passes while it is
-    /// still waiting (false; the node is then unlinked).
-    #[cfg(feature = "std")]
-    fn park(&self, side: Side, node: Pin<&Node<T>>, deadline: Option<Instant>) -> bool {
-        loop {
-            if self.waiters.lock().state(node) != State::Waiting {
-                return true;
-            }
-            match deadline {
-                None => thread::park(),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        let (state, wake) = self.waiters.lock().unregister(side, node);
-                        drop(wake);
-                        if state == State::Waiting {
-                            node.set_registered(false);
-                            return false;
-                        }
-                        return true;
-                    }
-                    thread::park_timeout(deadline - now);
-                }
-            }
-        }
     }
 
     // ---- async -------------------------------------------------------------
@@ -723,36 +798,34 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::poll_send(&self.waiters, node, slot, cx);
         }
-        let msg = slot.take().expect("a pending send holds its message");
-        let woken = self.was_woken(node);
-        let msg = match self.try_send(msg) {
-            Ok(()) => {
-                self.leave_after_poll(Side::Tx, node, woken);
+        // One atomic: a woken re-poll that succeeds takes no lock.
+        let before = node.state();
+        match self.send_step(slot) {
+            Ok(after) => {
+                self.leave_after(Side::Tx, node, before);
+                self.finish_send(after);
                 return Poll::Ready(Ok(()));
             }
-            Err(TrySendError::Disconnected(msg)) => {
-                self.leave_after_poll(Side::Tx, node, woken);
-                return Poll::Ready(Err(SendError(msg)));
+            Err(Outcome::Disconnected) => {
+                self.leave_after(Side::Tx, node, before);
+                return Poll::Ready(Err(SendError(take_msg(slot))));
             }
-            Err(TrySendError::Full(msg)) => msg,
-        };
-        if !self.register_task(Side::Tx, node, cx) {
-            *slot = Some(msg);
+            Err(Outcome::Idle | Outcome::Busy) => {}
+        }
+        if !self.register_task(Side::Tx, node, before, cx) {
             return Poll::Pending;
         }
-        match self.recheck_send(msg) {
-            Ok(()) => {
-                self.waiters.leave(Side::Tx, node);
+        match self.recheck_send(slot) {
+            Ok(after) => {
+                drop(self.waiters.leave(Side::Tx, node));
+                self.finish_send(after);
                 Poll::Ready(Ok(()))
             }
-            Err(TrySendError::Disconnected(msg)) => {
-                self.waiters.leave(Side::Tx, node);
-                Poll::Ready(Err(SendError(msg)))
+            Err(Outcome::Disconnected) => {
+                drop(self.waiters.leave(Side::Tx, node));
+                Poll::Ready(Err(SendError(take_msg(slot))))
             }
-            Err(TrySendError::Full(msg)) => {
-                *slot = Some(msg);
-                Poll::Pending
-            }
+            Err(Outcome::Idle | Outcome::Busy) => Poll::Pending,
         }
     }
 
@@ -762,7 +835,7 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::cancel_send(&self.waiters, node, slot);
         }
-        self.waiters.leave(Side::Tx, node);
+        drop(self.waiters.leave(Side::Tx, node));
         slot.take()
     }
 
@@ -776,72 +849,66 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::poll_recv(&self.waiters, node, cx);
         }
-        let woken = self.was_woken(node);
-        match self.try_recv() {
-            Ok(msg) => {
-                self.leave_after_poll(Side::Rx, node, woken);
-                return Poll::Ready(Ok(msg));
+        // One atomic: a woken re-poll that finds its message takes no lock.
+        let before = node.state();
+        match self.recv_step() {
+            Ok((msg, wake_tx)) => {
+                return Poll::Ready(Ok(self.waiters.hold_during(msg, || {
+                    self.leave_after(Side::Rx, node, before);
+                    if wake_tx {
+                        self.waiters.notify_one(Side::Tx);
+                    }
+                })));
             }
-            Err(TryRecvError::Disconnected) => {
-                self.leave_after_poll(Side::Rx, node, woken);
+            Err(Outcome::Disconnected) => {
+                self.leave_after(Side::Rx, node, before);
                 return Poll::Ready(Err(RecvError));
             }
-            Err(TryRecvError::Empty) => {}
+            Err(Outcome::Idle | Outcome::Busy) => {}
         }
-        if !self.register_task(Side::Rx, node, cx) {
+        if !self.register_task(Side::Rx, node, before, cx) {
             return Poll::Pending;
         }
         match self.recheck_recv() {
-            Ok(msg) => {
-                self.waiters.leave(Side::Rx, node);
-                Poll::Ready(Ok(msg))
-            }
-            Err(TryRecvError::Disconnected) => {
-                self.waiters.leave(Side::Rx, node);
+            Ok((msg, wake_tx)) => Poll::Ready(Ok(self.waiters.hold_during(msg, || {
+                drop(self.waiters.leave(Side::Rx, node));
+                if wake_tx {
+                    self.waiters.notify_one(Side::Tx);
+                }
+            }))),
+            Err(Outcome::Disconnected) => {
+                drop(self.waiters.leave(Side::Rx, node));
                 Poll::Ready(Err(RecvError))
             }
-            Err(TryRecvError::Empty) => Poll::Pending,
+            Err(Outcome::Idle | Outcome::Busy) => Poll::Pending,
         }
     }
 
     /// A pending receive is dropped: unlink, passing on a wake-up it got.
     #[cfg(feature = "async")]
     pub(crate) fn cancel_recv(&self, node: Pin<&Node<T>>) {
-        self.waiters.leave(Side::Rx, node);
+        drop(self.waiters.leave(Side::Rx, node));
     }
 
-    /// Whether a registered node was woken before this poll's first try (so a
-    /// success uses that wake-up, and nothing is passed on).
+    /// Registers the task's waker, given the node's state before this poll's
+    /// try, or keeps the registration if the node still waits with a waker
+    /// that wakes the same task (no clone). Returns whether the caller must
+    /// re-check the queue (after a new registration). One lock on the common
+    /// paths; the waker is cloned (user code) with no lock held.
     #[cfg(feature = "async")]
-    fn was_woken(&self, node: Pin<&Node<T>>) -> bool {
-        node.is_registered() && self.waiters.lock().state(node) == State::Woken
-    }
-
-    /// Leaves after a poll's first try succeeded: if the node had been woken
-    /// before it, the wake-up was used; otherwise (it may be woken right now,
-    /// for another message) pass any wake-up on.
-    #[cfg(feature = "async")]
-    fn leave_after_poll(&self, side: Side, node: Pin<&Node<T>>, woken: bool) {
-        if woken {
-            self.waiters.leave_used(side, node);
-        } else {
-            self.waiters.leave(side, node);
-        }
-    }
-
-    /// Registers the task's waker (or keeps the one already registered if it
-    /// wakes the same task). Returns whether the caller must re-check the
-    /// queue (true after a new registration; false when the node was
-    /// already waiting with this waker, whose registration still stands).
-    #[cfg(feature = "async")]
-    fn register_task(&self, side: Side, node: Pin<&Node<T>>, cx: &mut Context<'_>) -> bool {
-        if node.is_registered() && self.waiters.lock().will_wake(node, cx.waker()) {
+    fn register_task(
+        &self,
+        side: Side,
+        node: Pin<&Node<T>>,
+        before: State,
+        cx: &mut Context<'_>,
+    ) -> bool {
+        if before == WAITING && self.waiters.lock().will_wake(node, cx.waker()) {
             return false;
         }
-        // Clone (user code) with no lock held.
         let waker = cx.waker().clone();
         let replaced = self.waiters.lock().register(side, node, Wake::Task(waker));
-        node.set_registered(true);
+        // The replaced waker (user code) is dropped after the lock.
         drop(replaced);
         true
     }
@@ -853,10 +920,8 @@ impl<T> Chan<T> {
         loop {
             let mut locked = self.waiters.lock();
             if locked.is_disconnected() {
-                let (_, wake) = locked.unregister(Side::Closed, node);
                 drop(locked);
-                node.set_registered(false);
-                drop(wake);
+                drop(self.waiters.leave_used(Side::Closed, node));
                 return Poll::Ready(());
             }
             if locked.will_wake(node, cx.waker()) {
@@ -866,7 +931,6 @@ impl<T> Chan<T> {
                 Some(waker) => {
                     let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
                     drop(locked);
-                    node.set_registered(true);
                     drop(replaced);
                     return Poll::Pending;
                 }
@@ -881,12 +945,41 @@ impl<T> Chan<T> {
     /// A pending `closed()` future is dropped.
     #[cfg(feature = "async")]
     pub(crate) fn cancel_closed(&self, node: Pin<&Node<T>>) {
-        if node.is_registered() {
-            node.set_registered(false);
-            let (_, wake) = self.waiters.lock().unregister(Side::Closed, node);
-            drop(wake);
+        drop(self.waiters.leave_used(Side::Closed, node));
+    }
+}
+
+/// The follow-up of a successful send step; see [`Chan::finish_send`].
+#[must_use]
+struct AfterSend {
+    /// A receiver may be waiting: notify one.
+    wake_rx: bool,
+    /// The channel was disconnected by the time we published: if the last
+    /// receiver has gone, our message is ours to discard.
+    abandoned: bool,
+}
+
+impl From<SendDone> for AfterSend {
+    #[inline]
+    fn from(done: SendDone) -> Self {
+        Self {
+            wake_rx: done.wake_rx,
+            abandoned: done.disconnected,
         }
     }
+}
+
+/// Why a blocking wait ended without completing.
+#[cfg(feature = "std")]
+enum Ended {
+    Timeout,
+    Disconnected,
+}
+
+/// The message of a send that did not happen.
+#[cfg(feature = "async")]
+fn take_msg<T>(slot: &mut Option<T>) -> T {
+    slot.take().expect("an unsent message stays in its slot")
 }
 
 #[cfg(feature = "std")]
@@ -903,15 +996,5 @@ fn observe_pause() {
     {
         crate::loom::stale_read_hint();
         core::hint::spin_loop();
-    }
-}
-
-/// One round of the bounded wait before parking.
-#[cfg(all(feature = "std", not(loom)))]
-fn backoff(round: u32) {
-    if round < SPINS {
-        core::hint::spin_loop();
-    } else {
-        thread::yield_now();
     }
 }

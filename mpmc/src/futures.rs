@@ -42,10 +42,35 @@ impl<H> Handle<'_, H> {
 /// Dropping a pending `SendFuture` never sends half a message: either the
 /// send completed, or the message is dropped with the future.
 /// [`cancel`](Self::cancel) withdraws it and hands the message back instead.
-/// On `bounded(0)` a receiver takes the message out of the future's node, so
-/// after a cancellation it was either taken (the send succeeded: `cancel`
-/// returns `None`) or is still the sender's — never lost, never delivered
-/// twice.
+///
+/// The exact rule, which matters on `bounded(0)`: **once a `SendFuture` has
+/// been polled and returned `Pending`, the send may complete without another
+/// poll.** On a rendezvous channel the message waits in the future's own node
+/// and a receiver takes it from there; the future only learns of it when it
+/// is polled next. So in a `select!` where a timeout branch wins, the losing
+/// send *may have happened*: do not resend on timeout blindly. Pin the
+/// future, and when you give up, ask [`cancel`](Self::cancel): `Some(msg)`
+/// means it was not sent (resend it or keep it), `None` means a receiver has
+/// it. Never lost, never delivered twice. (On `bounded(n >= 1)` and
+/// `unbounded` a pending send has not happened: the message stays in the
+/// future until a poll puts it in the channel; `cancel` then always returns
+/// it.)
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let (tx, rx) = mpmc::bounded(0);
+/// let mut send = std::pin::pin!(tx.send_async("job"));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// // Polled once: the message is offered in the future's node...
+/// assert!(send.as_mut().poll(&mut cx).is_pending());
+/// // ...and a receiver takes it while the future is not being polled.
+/// assert_eq!(rx.try_recv(), Ok("job"));
+/// // A timeout fires now and we give up on the send: `cancel` tells us it
+/// // already happened, so resending would duplicate it.
+/// assert_eq!(send.as_mut().cancel(), None);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
     sender: Handle<'a, Sender<T>>,

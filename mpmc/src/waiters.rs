@@ -1,62 +1,126 @@
-//! The intrusive waiter lists: who is waiting on the channel, and how they are
-//! woken.
+//! The waiting core: who is waiting on a channel, how they are woken, and the
+//! rules that keep a panicking waker or message from breaking either.
 //!
-//! A waiting operation (a blocked `send`/`recv`, a pending `SendFuture`,
-//! `RecvFuture` or `Closed`) owns a [`Node`]: it lives in the stack frame of
-//! the blocking call or inside the future, which is `!Unpin` and pinned while
-//! the node is linked. Nothing is allocated per waiter. The channel keeps three
-//! FIFO lists of nodes — receivers, senders, `closed()` futures — behind one
-//! short [`Lock`](crate::loom::lock::Lock).
+//! Every waiting operation of the crate goes through this file: a blocked
+//! `send`/`recv` (any flavor), a pending `SendFuture`, `RecvFuture`,
+//! `Closed`, `RecvStream` or `SendSink`. The queue flavors (`flavor/`) own
+//! only their queues; this file owns the waiter nodes, their states,
+//! registration, the commit that decides a node's fate, and the wake-ups.
+//!
+//! # Nodes
+//!
+//! A waiting operation owns a [`Node`]: in the stack frame of the blocking
+//! call or inside the future, which is `!Unpin` and pinned while the node is
+//! linked. Nothing is allocated per waiter. The channel keeps three FIFO lists
+//! of nodes — receivers, senders, `closed()` futures — behind one short
+//! [`Lock`](crate::loom::lock::Lock).
+//!
+//! A node has one atomic **state word** and, behind the lock, its links, its
+//! wake-up ([`Wake`]: a thread to unpark or a task's waker) and, for the
+//! rendezvous, a message slot.
+//!
+//! | state     | linked | who sets it, and when                                     |
+//! |-----------|--------|-----------------------------------------------------------|
+//! | `IDLE`    | no     | the owner: new, or it left (unlinked itself or used a wake)|
+//! | `WAITING` | yes    | the owner, under the lock, as it links the node           |
+//! | `WOKEN`   | no     | a notifier, under the lock: it unlinked the node and took its wake-up; the owner retries |
+//! | `DONE`    | no     | a rendezvous peer, under the lock: the node's message moved (`flavor/zero.rs`) |
+//!
+//! Only the owner moves a node out of `IDLE`, `WOKEN` or `DONE`; only a
+//! notifier (or the owner, unlinking) moves it out of `WAITING`. The notifier's
+//! store of `WOKEN`/`DONE` is its **last access to the node** (a `Release`
+//! store, after it unlinked the node and took the wake-up or the message), so
+//! the owner that loads that state (`Acquire`) may use, reuse or free the node
+//! at once, **without the lock**: a woken re-poll that finds its message costs
+//! one atomic load and no lock. Only a node that is still `WAITING` needs the
+//! lock to leave.
 //!
 //! # The rules
 //!
-//! 1. **Every field of a linked node is read and written only under the lock.**
-//!    The owner of an unlinked node may touch it freely, but the owner also
-//!    reads the state under the lock, so "unlinked" is always decided there.
-//! 2. **No user code under the lock.** Cloning a waker, waking it, dropping it
-//!    and dropping a message all happen after the lock is released: the
-//!    functions here hand such values back to the caller ([`Wake`] values to
-//!    fire or drop, messages to return).
-//! 3. **Whoever unlinks a node decides its next state**, under the lock, and
-//!    never touches the node after releasing the lock. The owner may then
-//!    free the node (return from the blocking call, drop the future) as soon
-//!    as it has read that state under the lock: nobody waits for anybody.
+//! 1. **A linked node's links, wake-up and message are touched only under the
+//!    lock.** The state word may be read without it; it is written under it,
+//!    except by the owner of an unlinked node (`WOKEN`/`DONE` → `IDLE`).
+//! 2. **No user code under the lock.** Cloning, waking or dropping a waker and
+//!    dropping a message happen after the lock is released: the functions here
+//!    hand such values back ([`Wake`]s to fire or drop, messages to return).
+//! 3. **No user code while the caller's own node is linked, unless a guard
+//!    unlinks it on unwind.** A blocking call's node lives in a [`Waiting`]
+//!    guard whose `Drop` leaves the list (taking back a rendezvous message,
+//!    passing on an unused wake-up); a future's `Drop` does the same for its
+//!    node. So when a waker fired by this call panics — the rendezvous sender
+//!    wakes a receiver after linking its offer, a re-check notifies the other
+//!    side — the unwinding frame unlinks its node before it dies, and the list
+//!    never points into a dead frame. This is the one design, applied
+//!    everywhere: a node is only ever linked while a guard that unlinks it is
+//!    alive.
+//! 4. **Wakes come last, and a batch is always fired whole.** A step finishes
+//!    every write to the channel (its queue, its lists, its own node) before it
+//!    fires a wake-up. Several wake-ups (a disconnection) go through
+//!    [`fire_all`]: with `std`, each is fired under `catch_unwind` and the first
+//!    panic is resumed after the last wake-up fired and every list is empty, so
+//!    one panicking waker never strands another waiter or leaves the channel
+//!    half-disconnected; without `std` a drop guard fires the rest while the
+//!    panic unwinds (a second panic then aborts, as any panic during unwinding
+//!    does). The panic itself propagates to the caller whose step fired it.
+//! 5. **Whoever unlinks a node decides its next state**, and a node left
+//!    `WOKEN` but unused (a dropped future, a timed-out thread, a re-check that
+//!    succeeded on its own) **passes the wake-up on** to the next waiter of its
+//!    list, so a notification is never lost with a cancelled waiter. Extra
+//!    wake-ups are harmless: every woken owner re-checks and registers again.
 //!
-//! # Node states
-//!
-//! | state     | linked | meaning                                                    |
-//! |-----------|--------|------------------------------------------------------------|
-//! | `Idle`    | no     | not registered (new, or the owner unlinked it)             |
-//! | `Waiting` | yes    | registered; `wake` is how to wake the owner                |
-//! | `Woken`   | no     | a notifier unlinked it and took `wake`; the owner retries  |
-//! | `Done`    | no     | rendezvous only: the message moved (see `flavor::zero`)    |
-//!
-//! A `Woken` owner that leaves without using its wake-up (a dropped future, a
-//! timed-out thread, a recheck that succeeded on its own) **passes it on** to
-//! the next waiter of its list, so a notification is never lost with a
-//! cancelled waiter. Extra wake-ups are harmless: every woken owner re-checks
-//! the queue and registers again if there is nothing for it.
+//! Where user code runs, then: a waker's `clone` before a registration
+//! (no lock, node not linked or already registered by this owner); a replaced
+//! waker's `drop` after the registration that replaced it (lock released);
+//! `wake` after the step's last write (node unlinked, or guarded by rule 3);
+//! a message's `Drop` only outside the lock, in a state where the message is
+//! nobody else's (`flavor/` and `chan.rs` say where).
 //!
 //! # The lost wake-up window
 //!
-//! The queue itself is lock-free, so a registration and a publish race like
-//! the store-buffering litmus test: the registrant stores its node (and the
-//! list length) and then re-checks the queue; the publisher stores a message
-//! and then checks the length. Each side has a `SeqCst` fence between its
-//! store and its load (the registrant's in `Chan::recheck_*`, the
-//! publisher's in [`Waiters::has_waiters`]), so at least one of them sees the
-//! other: either the re-check finds the message, or the publisher finds the
-//! waiter and wakes it. That is how the unbounded and rendezvous flavors wait;
-//! the bounded ring folds the "someone waits" bit into the words its claims
-//! CAS anyway, and needs a barrier only in a rare case (`flavor/array.rs`).
+//! The ring's queue is lock-free, so a registration and a publish race like
+//! the store-buffering litmus test: the registrant links its node (and sets
+//! the list's flag) and then re-checks the queue; the publisher writes a
+//! message and then checks for waiters. The ring folds "someone waits" into
+//! the claim words both sides RMW anyway (`flavor/array.rs`), with an
+//! asymmetric barrier pair for the one case a claim precedes the flag
+//! (`barrier.rs`), so at least one of them sees the other: the re-check finds
+//! the message, or the publisher finds the waiter and wakes it. The
+//! unbounded flavor's overflow is reached under its own lock, which orders
+//! the two sides (`flavor/overflow.rs`). The rendezvous works entirely under
+//! the waiter lock and has no window.
+//!
+//! # One layer for every client
+//!
+//! The same nodes, states and rules serve the three queue flavors and are
+//! meant to serve the two clients still to come: broadcast receivers (a node
+//! per waiting receiver, woken when the slot at its own cursor is written) and
+//! select (one waiting record registered in several channels' lists). For
+//! select the state word becomes the record's and each list holds an *entry*
+//! pointing at it; a notifier commits with one CAS `WAITING → WOKEN` (or
+//! `DONE` with the arm that completed) and skips entries whose record another
+//! channel already committed, so exactly one arm wins without a spin and
+//! without a "must complete" rule: the completed result is already in the
+//! select's own slot when the owner sees the state.
 
+use alloc::collections::VecDeque;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
 use core::ptr;
 use core::task::Waker;
 
 use crate::loom::lock::{Guard, Lock};
-use crate::loom::{fence, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+/// A node's state (the values of its state word); see the module docs.
+pub(crate) type State = usize;
+/// Not linked; the owner may register it.
+pub(crate) const IDLE: State = 0;
+/// Linked in a list, with a wake-up.
+pub(crate) const WAITING: State = 1;
+/// Unlinked by a notifier, which took its wake-up; the owner retries.
+pub(crate) const WOKEN: State = 2;
+/// Rendezvous: unlinked by a peer that moved the node's message.
+pub(crate) const DONE: State = 3;
 
 /// How to wake the owner of a node.
 pub(crate) enum Wake {
@@ -73,7 +137,7 @@ pub(crate) enum Wake {
 
 impl Wake {
     /// Fires the wake-up. May run user code (`Waker::wake`): call it with no
-    /// lock held.
+    /// lock held and the caller's step complete (rule 4).
     pub(crate) fn wake(self) {
         match self {
             #[cfg(feature = "std")]
@@ -85,7 +149,7 @@ impl Wake {
     /// Whether a blocked thread waits behind this wake (a rendezvous sender
     /// may hand its message straight to such a receiver: it cannot be
     /// cancelled without looking at its node).
-    pub(crate) fn is_thread(&self) -> bool {
+    fn is_thread(&self) -> bool {
         match self {
             #[cfg(feature = "std")]
             Self::Thread(_) => true,
@@ -105,13 +169,50 @@ impl Wake {
     }
 }
 
-/// The state of a node; see the module docs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    Idle,
-    Waiting,
-    Woken,
-    Done,
+/// Fires every wake-up of `wakes`, even if some panic (rule 4): with `std`
+/// each is fired under `catch_unwind` and the first panic is resumed after
+/// the last; without `std` a guard fires the rest while a panic unwinds.
+pub(crate) fn fire_all(wakes: impl Iterator<Item = Wake>) {
+    #[cfg(feature = "std")]
+    {
+        let mut first_panic = None;
+        for wake in wakes {
+            let fired = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| wake.wake()));
+            if let Err(payload) = fired {
+                first_panic.get_or_insert(payload);
+            }
+        }
+        resume_unless_unwinding(first_panic);
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        /// Fires what is left if a wake-up panics.
+        struct Rest<I: Iterator<Item = Wake>>(I);
+        impl<I: Iterator<Item = Wake>> Drop for Rest<I> {
+            fn drop(&mut self) {
+                for wake in self.0.by_ref() {
+                    wake.wake();
+                }
+            }
+        }
+        let mut rest = Rest(wakes);
+        for wake in rest.0.by_ref() {
+            wake.wake();
+        }
+    }
+}
+
+/// Resumes a caught panic, unless this thread is already unwinding from
+/// another one (a wake-up fired by a drop guard while a panic unwinds): a
+/// second panic would abort, so that payload is dropped instead and the first
+/// panic goes on.
+#[cfg(feature = "std")]
+fn resume_unless_unwinding(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
+    if let Some(payload) = payload {
+        if !std::thread::panicking() {
+            std::panic::resume_unwind(payload);
+        }
+    }
 }
 
 /// Which list a node waits in.
@@ -126,21 +227,18 @@ pub(crate) enum Side {
     Closed,
 }
 
-/// A waiter's node. It must stay pinned while linked; its owner unlinks it
-/// (under the lock) before it is dropped.
+/// A waiter's node. It must stay pinned while linked; its owner leaves (see
+/// [`Waiters::leave`]) before it is dropped.
 pub(crate) struct Node<T> {
+    /// `IDLE`, `WAITING`, `WOKEN` or `DONE` (module docs).
+    state: AtomicUsize,
     inner: UnsafeCell<NodeInner<T>>,
-    /// Owner-only bookkeeping (never touched by another thread): whether the
-    /// owner registered the node and has not left yet, so that leaving (and
-    /// passing on a wake-up) takes the lock only when needed.
-    registered: core::cell::Cell<bool>,
     _pinned: PhantomPinned,
 }
 
 struct NodeInner<T> {
     prev: *const Node<T>,
     next: *const Node<T>,
-    state: State,
     wake: Option<Wake>,
     /// Rendezvous only: the message a waiting sender offers, or the message a
     /// sender handed to a blocked receiving thread.
@@ -150,26 +248,43 @@ struct NodeInner<T> {
 impl<T> Node<T> {
     pub(crate) fn new() -> Self {
         Self {
+            state: AtomicUsize::new(IDLE),
             inner: UnsafeCell::new(NodeInner {
                 prev: ptr::null(),
                 next: ptr::null(),
-                state: State::Idle,
                 wake: None,
                 msg: None,
             }),
-            registered: core::cell::Cell::new(false),
             _pinned: PhantomPinned,
         }
     }
 
-    /// Whether the owner registered the node since it last left.
-    pub(crate) fn is_registered(&self) -> bool {
-        self.registered.get()
+    /// The node's state, read by its owner without the lock.
+    #[inline]
+    pub(crate) fn state(&self) -> State {
+        // ORDERING: Acquire pairs with the Release store of `WOKEN`/`DONE`
+        // that is a notifier's last access to the node: everything it did to
+        // the node (unlinking, taking the wake-up, moving the message) is
+        // visible, and it no longer touches the node.
+        self.state.load(Ordering::Acquire)
     }
 
-    /// Owner-only: records that the node was registered (or left).
-    pub(crate) fn set_registered(&self, registered: bool) {
-        self.registered.set(registered);
+    /// Whether the owner registered the node and has not left it yet. Only
+    /// the owner moves a node to or from `IDLE`, so this owner-only read
+    /// needs no ordering.
+    #[cfg(feature = "futures")]
+    pub(crate) fn is_registered(&self) -> bool {
+        // ORDERING: Relaxed: `IDLE` is entered and left only by the owner
+        // (program order), see above.
+        self.state.load(Ordering::Relaxed) != IDLE
+    }
+
+    /// The owner of an unlinked (`WOKEN` or `DONE`) node is done with it.
+    fn set_idle(&self) {
+        // ORDERING: Relaxed: the node is unlinked, so no other thread reads
+        // this word until the owner links it again under the lock, whose
+        // release orders this store before it.
+        self.state.store(IDLE, Ordering::Relaxed);
     }
 
     /// Runs `f` on the node's fields.
@@ -276,7 +391,11 @@ pub(crate) struct Lists<T> {
     closed: List<T>,
     /// Set (under the lock) when the channel disconnects, before the lists
     /// are drained: a registrant that sees it does not link.
-    pub(crate) disconnected: bool,
+    disconnected: bool,
+    /// Messages whose receive was interrupted by a panicking waker, put back
+    /// for the next receive (see [`Waiters::hold_during`]). Empty, and
+    /// unallocated, unless a waker has panicked.
+    rescued: VecDeque<T>,
 }
 
 impl<T> Lists<T> {
@@ -293,14 +412,17 @@ impl<T> Lists<T> {
 /// lock-free fast paths read.
 pub(crate) struct Waiters<T> {
     lists: Lock<Lists<T>>,
-    /// For `bounded(n >= 1)`: the claim words whose `*_WAIT` bit (bit 0)
+    /// For the ring flavors: the claim words whose `*_WAIT` bit (bit 0)
     /// mirrors "the rx (tx) list is not empty", set and cleared under the
-    /// lock (see `flavor/array.rs`). Null for the other flavors.
+    /// lock (see `flavor/array.rs`). Null for the rendezvous.
     flag_words: core::cell::Cell<[*const AtomicUsize; 2]>,
-    /// `lists.rx.len`, stored under the lock, read by senders after a publish.
+    /// `lists.rx.len` as last published to the flag word (under the lock).
     rx_len: AtomicUsize,
-    /// `lists.tx.len`, stored under the lock, read by receivers after a release.
+    /// `lists.tx.len` as last published to the flag word (under the lock).
     tx_len: AtomicUsize,
+    /// `lists.rescued.len()`, stored under the lock: a receive that finds the
+    /// queue empty looks at the rescued messages only when it is not zero.
+    rescued_len: AtomicUsize,
 }
 
 /// The lock guard over the lists, with the operations a flavor needs while
@@ -321,15 +443,17 @@ impl<T> Waiters<T> {
                 tx: List::new(),
                 closed: List::new(),
                 disconnected: false,
+                rescued: VecDeque::new(),
             }),
+            rescued_len: AtomicUsize::new(0),
             rx_len: AtomicUsize::new(0),
             tx_len: AtomicUsize::new(0),
             flag_words: core::cell::Cell::new([ptr::null(); 2]),
         }
     }
 
-    /// Binds the array flavor's claim words: `rx` carries `RX_WAIT` (its
-    /// `tail`), `tx` carries `TX_WAIT` (its `head`), both in bit 0.
+    /// Binds the ring's claim words: `rx` carries `RX_WAIT` (its `tail`),
+    /// `tx` carries `TX_WAIT` (its `head`), both in bit 0.
     ///
     /// # Safety
     ///
@@ -346,52 +470,110 @@ impl<T> Waiters<T> {
         }
     }
 
-    /// Whether `side` may have waiters, for a fast path that has just
-    /// published (a message, or a free slot). Issues the fast path's side of
-    /// the store-buffering fence.
-    #[inline]
-    pub(crate) fn has_waiters(&self, side: Side) -> bool {
-        // ORDERING: pairs with the registrant's fence in `Chan::recheck_*`: the caller's
-        // publish (a Release store or RMW before this call) and a
-        // registrant's length store are each followed by a SeqCst fence and
-        // then a load of the other location, so at least one load sees the
-        // other side's store (no lost wake-up).
-        fence(Ordering::SeqCst);
-        let len = match side {
-            Side::Rx => &self.rx_len,
-            Side::Tx => &self.tx_len,
-            Side::Closed => return true,
-        };
-        // ORDERING: Relaxed: the fence above orders it; the value is only a
-        // hint to take the lock, which then reads the list itself.
-        len.load(Ordering::Relaxed) != 0
-    }
-
     /// The owner is done with `node` (it got what it waited for, gave up, or
     /// is being dropped): unlink it if it is still linked, and if it had been
-    /// woken, pass the wake-up on to the next waiter of `side`.
-    pub(crate) fn leave(&self, side: Side, node: Pin<&Node<T>>) {
-        if !node.is_registered() {
-            return;
-        }
-        node.set_registered(false);
-        let (state, wake) = self.lock().unregister(side, node);
-        drop(wake);
-        if state == State::Woken {
+    /// woken, pass the wake-up on to the next waiter of `side`. Takes the lock
+    /// only if the node is still linked or a wake-up is passed on. Returns a
+    /// rendezvous message still in the node (to the caller, to return or drop
+    /// after this call: never under the lock).
+    pub(crate) fn leave(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
+        let (state, msg) = self.withdraw(side, node);
+        if state == WOKEN {
             self.notify_one(side);
         }
+        msg
     }
 
     /// Like [`leave`](Self::leave), for an owner that *used* its wake-up (it
     /// was woken, tried again, and succeeded or saw the disconnection): no
     /// pass-on.
-    pub(crate) fn leave_used(&self, side: Side, node: Pin<&Node<T>>) {
-        if !node.is_registered() {
-            return;
-        }
-        node.set_registered(false);
-        let (_, wake) = self.lock().unregister(side, node);
+    pub(crate) fn leave_used(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
+        self.withdraw(side, node).1
+    }
+
+    /// Leaves with no pass-on, and says in which state the node was left:
+    /// `IDLE` (not registered), `WAITING` (it was still linked: nobody chose
+    /// it), `WOKEN` or `DONE`. Returns a message still in the node.
+    pub(crate) fn withdraw(&self, side: Side, node: Pin<&Node<T>>) -> (State, Option<T>) {
+        let (state, wake, msg) = match node.state() {
+            IDLE => return (IDLE, None),
+            WAITING => {
+                let mut locked = self.lock();
+                let (state, wake) = locked.unregister(side, node);
+                // SAFETY: the lock is held (and the node is now unlinked).
+                let msg = unsafe { node.with(|n| n.msg.take()) };
+                drop(locked);
+                (state, wake, msg)
+            }
+            state => {
+                // `WOKEN` or `DONE`: unlinked, and its notifier is done with
+                // it (see `Node::state`).
+                // SAFETY: unlinked and owned (the notifier's last access
+                // happened before the Acquire load above).
+                let msg = unsafe { node.with(|n| n.msg.take()) };
+                (state, None, msg)
+            }
+        };
+        node.set_idle();
+        // Rule 3: the node is unlinked and idle before any user code runs.
         drop(wake);
+        (state, msg)
+    }
+
+    /// Runs `f` — the user code a receive fires after taking `msg` (the
+    /// wake-up of a sender waiting for room, a passed-on wake-up) — while
+    /// `msg` is held by a guard: if `f` panics, the guard puts the message
+    /// back into the channel ([`rescue`](Self::rescue)) as the panic unwinds,
+    /// so a panicking waker never loses a message its sender saw delivered.
+    /// Returns `msg` when `f` returns.
+    pub(crate) fn hold_during(&self, msg: T, f: impl FnOnce()) -> T {
+        /// Puts the message back if dropped while still holding it.
+        struct Hold<'a, T> {
+            waiters: &'a Waiters<T>,
+            msg: Option<T>,
+        }
+        impl<T> Drop for Hold<'_, T> {
+            fn drop(&mut self) {
+                if let Some(msg) = self.msg.take() {
+                    self.waiters.rescue(msg);
+                }
+            }
+        }
+        let mut hold = Hold {
+            waiters: self,
+            msg: Some(msg),
+        };
+        f();
+        hold.msg.take().expect("held until `f` returned")
+    }
+
+    /// Puts back a message whose receive was interrupted by a panic, for the
+    /// next receive (after the messages queued now: a rescued message is
+    /// looked at when the queue is empty), and wakes a waiting receiver.
+    #[cold]
+    fn rescue(&self, msg: T) {
+        let wake = {
+            let mut locked = self.lock();
+            locked.guard.rescued.push_back(msg);
+            locked.publish_rescued();
+            locked.pop_front(Side::Rx)
+        };
+        fire_all(wake.into_iter());
+    }
+
+    /// Takes a rescued message, if any: one atomic load when there is none.
+    /// Called when the queue is empty, and by a registrant's re-check (after
+    /// its registration took the lock, so it sees a rescue made before it; a
+    /// rescue made after it wakes it).
+    #[inline]
+    pub(crate) fn take_rescued(&self) -> Option<T> {
+        // ORDERING: Relaxed: a hint to take the lock. A receive that misses a
+        // concurrent rescue is one that ran before it; a registrant's lock
+        // acquisition orders this load after any rescue that came first.
+        if self.rescued_len.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        self.lock().take_rescued()
     }
 
     /// Wakes the first waiter of `side`, if any.
@@ -403,9 +585,12 @@ impl<T> Waiters<T> {
     }
 
     /// Marks the lists disconnected and wakes every waiter of every list, in
-    /// batches, never waking under the lock. Returns nothing: the woken owners
-    /// re-check the channel and see the disconnection.
+    /// batches, never waking under the lock, and every one of them even if a
+    /// waker panics (rule 4; the first panic is resumed at the end). The woken
+    /// owners re-check the channel and see the disconnection.
     pub(crate) fn disconnect(&self) {
+        #[cfg(feature = "std")]
+        let mut first_panic = None;
         loop {
             let mut batch: [Option<Wake>; WAKE_BATCH] = Default::default();
             let mut count = 0;
@@ -424,24 +609,65 @@ impl<T> Waiters<T> {
                     }
                 }
             }
-            for wake in batch.iter_mut().filter_map(Option::take) {
-                wake.wake();
+            let wakes = batch.iter_mut().filter_map(Option::take);
+            #[cfg(feature = "std")]
+            {
+                let fired =
+                    std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| fire_all(wakes)));
+                if let Err(payload) = fired {
+                    first_panic.get_or_insert(payload);
+                }
+            }
+            #[cfg(not(feature = "std"))]
+            {
+                /// Finishes the disconnection (every later batch) if a
+                /// wake-up of this one panics.
+                struct Rest<'a, T>(&'a Waiters<T>, bool);
+                impl<T> Drop for Rest<'_, T> {
+                    fn drop(&mut self) {
+                        if self.1 {
+                            self.0.disconnect();
+                        }
+                    }
+                }
+                let rest = Rest(self, count == WAKE_BATCH);
+                fire_all(wakes);
+                core::mem::forget(rest);
             }
             if count < WAKE_BATCH {
-                return;
+                break;
             }
         }
+        #[cfg(feature = "std")]
+        resume_unless_unwinding(first_panic);
     }
 }
 
 impl<T> Locked<'_, T> {
+    /// Takes the oldest rescued message, if any (see
+    /// [`Waiters::hold_during`]).
+    pub(crate) fn take_rescued(&mut self) -> Option<T> {
+        let msg = self.guard.rescued.pop_front();
+        if msg.is_some() {
+            self.publish_rescued();
+        }
+        msg
+    }
+
+    fn publish_rescued(&mut self) {
+        // ORDERING: Relaxed, under the lock; see `Waiters::take_rescued`.
+        self.waiters
+            .rescued_len
+            .store(self.guard.rescued.len(), Ordering::Relaxed);
+    }
+
     /// Whether the channel has disconnected (set before the lists drain).
     pub(crate) fn is_disconnected(&self) -> bool {
         self.guard.disconnected
     }
 
     /// Stores the published length of `side` after a change, and keeps the
-    /// array flavor's wait flag equal to "this list is not empty".
+    /// ring's wait flag equal to "this list is not empty".
     fn publish_len(&mut self, side: Side) {
         let len = self.guard.list(side).len;
         let (cell, word) = match side {
@@ -464,16 +690,29 @@ impl<T> Locked<'_, T> {
                 word.fetch_and(!1, Ordering::SeqCst);
             }
         }
-        // ORDERING: Relaxed under the lock; the registrant's fence
-        // (registrant) or `has_waiters` (fast path) orders it against the
-        // queue accesses, see the module docs.
+        // ORDERING: Relaxed: only read and written under the lock (it is the
+        // memory of what the flag word was last told).
         cell.store(len, Ordering::Relaxed);
     }
 
-    /// The state of `node`.
+    /// The state of `node` (under the lock, so it cannot change unless we
+    /// change it).
     pub(crate) fn state(&self, node: Pin<&Node<T>>) -> State {
-        // SAFETY: the lock is held (this guard).
-        unsafe { node.with(|n| n.state) }
+        // ORDERING: Relaxed: under the lock, which orders every write of a
+        // linked node's state (all made under it).
+        node.state.load(Ordering::Relaxed)
+    }
+
+    /// Sets a state under the lock. A store of `WOKEN` or `DONE` must be the
+    /// caller's last access to the node.
+    fn set_state(node: *const Node<T>, state: State) {
+        // SAFETY: the caller holds the lock and `node` is linked or being
+        // unlinked by it, so alive.
+        let word = unsafe { &(*node).state };
+        // ORDERING: Release pairs with the owner's Acquire load in
+        // `Node::state`: the unlink and whatever the caller took out of the
+        // node happen before the owner reuses or frees it.
+        word.store(state, Ordering::Release);
     }
 
     /// Registers `node` in `side` with `wake`, or, if it is still waiting
@@ -483,36 +722,26 @@ impl<T> Locked<'_, T> {
     /// Returns the wake-up it replaced, to be dropped after the lock.
     pub(crate) fn register(&mut self, side: Side, node: Pin<&Node<T>>, wake: Wake) -> Option<Wake> {
         let raw: *const Node<T> = &*node;
-        // SAFETY: the lock is held.
-        let state = unsafe { node.with(|n| n.state) };
-        match state {
-            State::Waiting => {
-                // SAFETY: the lock is held.
-                unsafe { node.with(|n| n.wake.replace(wake)) }
-            }
-            State::Idle | State::Woken | State::Done => {
-                debug_assert!(
-                    state != State::Done,
-                    "a node holding a hand-off is re-registered"
-                );
-                // SAFETY: the lock is held; the node is pinned (the owner's
-                // `Pin`) and not linked (its state says so), and its owner
-                // unlinks it before it goes away.
-                unsafe {
-                    node.with(|n| {
-                        n.state = State::Waiting;
-                        n.wake = Some(wake);
-                    });
-                    if state == State::Woken {
-                        self.guard.list(side).push_front(raw);
-                    } else {
-                        self.guard.list(side).push_back(raw);
-                    }
-                }
-                self.publish_len(side);
-                None
+        let state = self.state(node);
+        if state == WAITING {
+            // SAFETY: the lock is held.
+            return unsafe { node.with(|n| n.wake.replace(wake)) };
+        }
+        debug_assert!(state != DONE, "a node holding a hand-off is re-registered");
+        // SAFETY: the lock is held; the node is pinned (the owner's `Pin`)
+        // and not linked (its state says so), and its owner leaves (unlinks
+        // it) before it goes away: rule 3.
+        unsafe {
+            node.with(|n| n.wake = Some(wake));
+            if state == WOKEN {
+                self.guard.list(side).push_front(raw);
+            } else {
+                self.guard.list(side).push_back(raw);
             }
         }
+        Self::set_state(raw, WAITING);
+        self.publish_len(side);
+        None
     }
 
     /// Whether `node`'s stored wake-up already wakes `waker` (so a re-poll
@@ -520,38 +749,28 @@ impl<T> Locked<'_, T> {
     #[cfg(feature = "async")]
     pub(crate) fn will_wake(&self, node: Pin<&Node<T>>, waker: &Waker) -> bool {
         // SAFETY: the lock is held.
-        unsafe {
-            node.with(|n| {
-                n.state == State::Waiting && n.wake.as_ref().is_some_and(|w| w.will_wake(waker))
-            })
-        }
+        self.state(node) == WAITING
+            && unsafe { node.with(|n| n.wake.as_ref().is_some_and(|w| w.will_wake(waker))) }
     }
 
     /// Takes `node` out of `side` if it is still linked. Returns the state it
-    /// had and its wake-up (to drop after the lock). A `Waiting` node becomes
-    /// `Idle`; a `Woken` or `Done` one keeps its state.
+    /// had and its wake-up (to drop after the lock). A `WAITING` node becomes
+    /// `IDLE`; a `WOKEN` or `DONE` one keeps its state (its owner resets it).
     pub(crate) fn unregister(&mut self, side: Side, node: Pin<&Node<T>>) -> (State, Option<Wake>) {
         let raw: *const Node<T> = &*node;
-        // SAFETY: the lock is held.
-        let state = unsafe { node.with(|n| n.state) };
-        if state == State::Waiting {
+        let state = self.state(node);
+        if state == WAITING {
             // SAFETY: the lock is held and the node is linked in `side`.
             unsafe { self.guard.list(side).unlink(raw) };
             self.publish_len(side);
+            Self::set_state(raw, IDLE);
         }
         // SAFETY: the lock is held.
-        let wake = unsafe {
-            node.with(|n| {
-                if n.state == State::Waiting {
-                    n.state = State::Idle;
-                }
-                n.wake.take()
-            })
-        };
+        let wake = unsafe { node.with(|n| n.wake.take()) };
         (state, wake)
     }
 
-    /// Unlinks the first node of `side`, marks it `Woken` and returns its
+    /// Unlinks the first node of `side`, marks it `WOKEN` and returns its
     /// wake-up, to be fired after the lock.
     pub(crate) fn pop_front(&mut self, side: Side) -> Option<Wake> {
         let node = self.guard.list(side).head;
@@ -559,14 +778,14 @@ impl<T> Locked<'_, T> {
             return None;
         }
         // SAFETY: the lock is held and `node` is linked (the head).
-        unsafe {
+        let wake = unsafe {
             self.guard.list(side).unlink(node);
-            self.publish_len(side);
-            (*node).with(|n| {
-                n.state = State::Woken;
-                n.wake.take()
-            })
-        }
+            (*node).with(|n| n.wake.take())
+        };
+        self.publish_len(side);
+        // Our last access to the node.
+        Self::set_state(node, WOKEN);
+        wake
     }
 
     /// Whether the first waiting receiver is a blocked thread (which may be
@@ -583,55 +802,175 @@ impl<T> Locked<'_, T> {
     }
 
     /// Rendezvous: hands `msg` to the first waiting receiver (the caller
-    /// checked it is a thread), marking its node `Done`. Returns its wake-up.
+    /// checked it is a thread), marking its node `DONE`. Returns its wake-up.
     pub(crate) fn deliver_to_front_rx(&mut self, msg: T) -> Option<Wake> {
         let node = self.guard.rx.head;
         debug_assert!(!node.is_null());
         // SAFETY: the lock is held and `node` is the linked head.
-        unsafe {
+        let wake = unsafe {
             self.guard.rx.unlink(node);
-            self.publish_len(Side::Rx);
             (*node).with(|n| {
-                n.state = State::Done;
                 n.msg = Some(msg);
                 n.wake.take()
             })
-        }
+        };
+        self.publish_len(Side::Rx);
+        // Our last access to the node.
+        Self::set_state(node, DONE);
+        wake
     }
 
     /// Rendezvous: takes the message of the first waiting sender, marking
-    /// its node `Done`. Returns the message and the sender's wake-up.
+    /// its node `DONE`. Returns the message and the sender's wake-up.
     pub(crate) fn take_from_front_tx(&mut self) -> Option<(T, Option<Wake>)> {
         let node = self.guard.tx.head;
         if node.is_null() {
             return None;
         }
         // SAFETY: the lock is held and `node` is the linked head.
-        unsafe {
+        let (msg, wake) = unsafe {
             self.guard.tx.unlink(node);
-            self.publish_len(Side::Tx);
             (*node).with(|n| {
-                n.state = State::Done;
                 let msg = n
                     .msg
                     .take()
                     .expect("a waiting rendezvous sender holds its message");
-                Some((msg, n.wake.take()))
+                (msg, n.wake.take())
             })
-        }
+        };
+        self.publish_len(Side::Tx);
+        // Our last access to the node.
+        Self::set_state(node, DONE);
+        Some((msg, wake))
     }
 
-    /// Rendezvous: puts `msg` into `node` (the caller's own, about to be
-    /// registered as a sender), or takes it back out.
+    /// Rendezvous: puts `msg` into `node` (the caller's own, not linked or
+    /// about to be registered as a sender), or takes it back out.
     pub(crate) fn set_msg(&mut self, node: Pin<&Node<T>>, msg: Option<T>) -> Option<T> {
         // SAFETY: the lock is held.
         unsafe { node.with(|n| core::mem::replace(&mut n.msg, msg)) }
     }
+}
 
-    /// Resets a `Done` (or `Woken`) node to `Idle`: its message was
-    /// collected, and it may be registered again.
-    pub(crate) fn reset(&mut self, node: Pin<&Node<T>>) {
-        // SAFETY: the lock is held.
-        unsafe { node.with(|n| n.state = State::Idle) }
+/// A blocking call's node, in a guard that leaves the lists when the call
+/// ends, however it ends (rule 3): a panic unwinding out of a waker the call
+/// fired unlinks the node here before the frame dies, and a rendezvous
+/// message still offered in it is dropped with the unwinding, exactly once.
+#[cfg(feature = "std")]
+pub(crate) struct Waiting<'a, T> {
+    waiters: &'a Waiters<T>,
+    side: Side,
+    node: Node<T>,
+}
+
+#[cfg(feature = "std")]
+impl<'a, T> Waiting<'a, T> {
+    pub(crate) fn new(waiters: &'a Waiters<T>, side: Side) -> Self {
+        Self {
+            waiters,
+            side,
+            node: Node::new(),
+        }
+    }
+
+    /// The guarded node.
+    pub(crate) fn node(self: Pin<&Self>) -> Pin<&Node<T>> {
+        // SAFETY: `node` is structurally pinned: the guard is pinned and
+        // never moves it out (its `Drop` only borrows it).
+        unsafe { self.map_unchecked(|this| &this.node) }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> Drop for Waiting<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: the guard was pinned (it is only ever used through
+        // `Pin<&Self>` and lives in a `pin!`), so its node is pinned until
+        // this drop ends.
+        let node = unsafe { Pin::new_unchecked(&self.node) };
+        let msg = self.waiters.leave(self.side, node);
+        // Unlinked and idle: dropping a message here runs user code with
+        // nothing inconsistent (rule 3).
+        drop(msg);
+    }
+}
+
+/// Runs `first`, then `then` even if `first` panicked (a guard runs it while
+/// the panic unwinds); the first panic propagates.
+pub(crate) fn both(first: impl FnOnce(), then: impl FnOnce()) {
+    /// Runs the second closure when dropped, on both paths.
+    struct Then<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Then<F> {
+        fn drop(&mut self) {
+            if let Some(then) = self.0.take() {
+                then();
+            }
+        }
+    }
+    let then = Then(Some(then));
+    first();
+    drop(then);
+}
+
+/// Bounded optimistic re-reads before a blocking call parks: this many
+/// `spin_loop` hints, then this many `yield_now`s. They wait for nothing in
+/// particular (a re-read either finds progress or not), so they are not a
+/// wait on another thread's step; they save the park/unpark round trip when
+/// the other side answers within microseconds. The same bound as `oneshot`'s
+/// blocking receive (tuned there on a 2-core VM, where an unpark costs about
+/// 5 µs each way; 8 yields were not enough).
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) const SPINS: u32 = 16;
+/// See [`SPINS`].
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) const YIELDS: u32 = 16;
+
+/// One round of the bounded wait before parking.
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) fn backoff(round: u32) {
+    if round < SPINS {
+        core::hint::spin_loop();
+    } else {
+        crate::loom::thread::yield_now();
+    }
+}
+
+/// Parks the owner of a registered `node` until the node is no longer
+/// `WAITING` (true: woken, or handed a message) or `deadline` passes (false).
+/// With `reread`, first re-reads the state word the bounded number of times
+/// ([`SPINS`] + [`YIELDS`]): a partner that answers within microseconds (the
+/// rendezvous) then costs no park/unpark. Reads the state with one atomic
+/// load each time and takes no lock.
+#[cfg(feature = "std")]
+pub(crate) fn park_while_waiting<T>(
+    node: Pin<&Node<T>>,
+    deadline: Option<std::time::Instant>,
+    reread: bool,
+) -> bool {
+    #[cfg(not(loom))]
+    if reread {
+        for round in 0..SPINS + YIELDS {
+            if node.state() != WAITING {
+                return true;
+            }
+            backoff(round);
+        }
+    }
+    #[cfg(loom)]
+    let _ = reread;
+    loop {
+        if node.state() != WAITING {
+            return true;
+        }
+        match deadline {
+            None => crate::loom::thread::park(),
+            Some(deadline) => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return false;
+                }
+                crate::loom::thread::park_timeout(deadline - now);
+            }
+        }
     }
 }

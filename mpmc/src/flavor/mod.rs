@@ -18,6 +18,10 @@ pub(crate) mod zero;
 use core::ops::Deref;
 
 /// The queue of one channel.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per channel, inside its one allocation: boxing the ring would add an allocation"
+)]
 pub(crate) enum Flavor<T> {
     /// `bounded(n >= 1)`, and `unbounded` (a ring with an overflow).
     Array(array::Array<T>),

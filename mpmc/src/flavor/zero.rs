@@ -24,6 +24,22 @@
 //! So a message is taken exactly once or stays its sender's, and both sides
 //! know which, whatever is cancelled when.
 //!
+//! # Waiting without parking
+//!
+//! A blocked sender or receiver watches its own node's state word (one
+//! atomic load, no lock) for a bounded number of re-reads before it parks
+//! (`waiters::park_while_waiting`), so a partner that answers within
+//! microseconds completes the hand-off without a park/unpark round trip.
+//!
+//! # Panics in user code
+//!
+//! A sender links its offer and *then* wakes a waiting receiver: its node is
+//! linked while that waker runs. The blocking call's node lives in a
+//! `waiters::Waiting` guard and a future's node in the future, and both
+//! withdraw the offer when dropped, so a panicking waker unwinds past a node
+//! that is unlinked on the way out, with its message dropped exactly once
+//! (rule 3 in `waiters.rs`).
+//!
 //! # The one push
 //!
 //! A *blocked thread* in `recv`/`recv_timeout` cannot be cancelled without
@@ -48,7 +64,13 @@ use crate::errors::{TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{AtomicBool, Ordering};
-use crate::waiters::{Node, Side, State, Waiters, Wake};
+#[cfg(feature = "async")]
+use crate::waiters::Node;
+#[cfg(feature = "std")]
+use crate::waiters::WOKEN;
+#[cfg(feature = "std")]
+use crate::waiters::{park_while_waiting, Waiting, DONE};
+use crate::waiters::{Locked, Side, Waiters, Wake};
 
 /// The rendezvous's own state: only the disconnection flag, for lock-free
 /// `is_closed` (the lists' flag under the lock is the one operations use).
@@ -76,6 +98,30 @@ impl Zero {
     }
 }
 
+/// Fires `wake` (the partner's) and drops `own` (the caller's spent
+/// registration), both after the lock and after the step: each runs even if
+/// the other panics (rule 4).
+fn fire_then_drop(wake: Option<Wake>, own: Option<Wake>) {
+    crate::waiters::both(
+        || {
+            if let Some(wake) = wake {
+                wake.wake();
+            }
+        },
+        || drop(own),
+    );
+}
+
+/// The next message for a receiver: one rescued from a receive that a
+/// panicking waker interrupted (see `Waiters::hold_during`), else the offer
+/// of the first waiting sender, with that sender's wake-up.
+fn take<T>(locked: &mut Locked<'_, T>) -> Option<(T, Option<Wake>)> {
+    match locked.take_rescued() {
+        Some(msg) => Some((msg, None)),
+        None => locked.take_from_front_tx(),
+    }
+}
+
 /// Hands `msg` to a receiving thread blocked at the front, if there is one
 /// and no sender waits ahead of us.
 pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendError<T>> {
@@ -86,9 +132,7 @@ pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendErr
     if !locked.has_tx() && locked.front_rx_is_thread() {
         let wake = locked.deliver_to_front_rx(msg);
         drop(locked);
-        if let Some(wake) = wake {
-            wake.wake();
-        }
+        fire_then_drop(wake, None);
         return Ok(());
     }
     Err(TrySendError::Full(msg))
@@ -97,12 +141,9 @@ pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendErr
 /// Takes the message of the first waiting sender, if any.
 pub(crate) fn try_recv<T>(waiters: &Waiters<T>) -> Result<T, TryRecvError> {
     let mut locked = waiters.lock();
-    if let Some((msg, wake)) = locked.take_from_front_tx() {
+    if let Some((msg, wake)) = take(&mut locked) {
         drop(locked);
-        if let Some(wake) = wake {
-            wake.wake();
-        }
-        return Ok(msg);
+        return Ok(waiters.hold_during(msg, || fire_then_drop(wake, None)));
     }
     if locked.is_disconnected() {
         Err(TryRecvError::Disconnected)
@@ -117,25 +158,6 @@ fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
 
-/// Parks until woken or `deadline`; false if the deadline has passed.
-#[cfg(feature = "std")]
-fn park_until(deadline: Option<Instant>) -> bool {
-    match deadline {
-        None => {
-            thread::park();
-            true
-        }
-        Some(deadline) => {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            thread::park_timeout(deadline - now);
-            true
-        }
-    }
-}
-
 /// A blocking rendezvous send: hand to a blocked receiving thread, or offer
 /// the message in our node and wait until a receiver takes it.
 #[cfg(feature = "std")]
@@ -144,8 +166,9 @@ pub(crate) fn send_blocking<T>(
     msg: T,
     deadline: Option<Instant>,
 ) -> Result<(), SendTimeoutError<T>> {
-    let node = core::pin::pin!(Node::new());
-    let node = node.as_ref();
+    // Rule 3: the offer lives in a guard that withdraws it however we leave.
+    let waiting = core::pin::pin!(Waiting::new(waiters, Side::Tx));
+    let node = waiting.as_ref().node();
     let wake_rx = {
         let mut locked = waiters.lock();
         if locked.is_disconnected() {
@@ -154,9 +177,7 @@ pub(crate) fn send_blocking<T>(
         if !locked.has_tx() && locked.front_rx_is_thread() {
             let wake = locked.deliver_to_front_rx(msg);
             drop(locked);
-            if let Some(wake) = wake {
-                wake.wake();
-            }
+            fire_then_drop(wake, None);
             return Ok(());
         }
         if expired(deadline) {
@@ -167,44 +188,17 @@ pub(crate) fn send_blocking<T>(
         debug_assert!(replaced.is_none());
         locked.pop_front(Side::Rx)
     };
-    if let Some(wake) = wake_rx {
-        wake.wake();
-    }
-    loop {
-        {
-            let mut locked = waiters.lock();
-            match locked.state(node) {
-                State::Done => return Ok(()),
-                State::Woken => {
-                    // Only a disconnection wakes a waiting rendezvous sender.
-                    let msg = locked
-                        .set_msg(node, None)
-                        .expect("an untaken offer holds its message");
-                    return Err(SendTimeoutError::Disconnected(msg));
-                }
-                State::Waiting | State::Idle => {}
-            }
-        }
-        if !park_until(deadline) {
-            let mut locked = waiters.lock();
-            let (state, wake) = locked.unregister(Side::Tx, node);
-            let result = match state {
-                State::Done => Ok(()),
-                State::Woken => Err(SendTimeoutError::Disconnected(
-                    locked
-                        .set_msg(node, None)
-                        .expect("an untaken offer holds its message"),
-                )),
-                State::Waiting | State::Idle => Err(SendTimeoutError::Timeout(
-                    locked
-                        .set_msg(node, None)
-                        .expect("an untaken offer holds its message"),
-                )),
-            };
-            drop(locked);
-            drop(wake);
-            return result;
-        }
+    // Our offer is linked while this waker runs; if it panics, `waiting`
+    // withdraws the offer as the panic unwinds.
+    fire_then_drop(wake_rx, None);
+    park_while_waiting(node, deadline, true);
+    // Taken (`DONE`), woken by the disconnection (`WOKEN`: only that wakes a
+    // waiting rendezvous sender), or still offered at the deadline.
+    match waiters.withdraw(Side::Tx, node) {
+        (DONE, _) => Ok(()),
+        (state, Some(msg)) if state == WOKEN => Err(SendTimeoutError::Disconnected(msg)),
+        (_, Some(msg)) => Err(SendTimeoutError::Timeout(msg)),
+        (_, None) => unreachable!("an untaken offer holds its message"),
     }
 }
 
@@ -215,76 +209,49 @@ pub(crate) fn recv_blocking<T>(
     waiters: &Waiters<T>,
     deadline: Option<Instant>,
 ) -> Result<T, RecvTimeoutError> {
-    let node = core::pin::pin!(Node::new());
-    let node = node.as_ref();
+    let waiting = core::pin::pin!(Waiting::new(waiters, Side::Rx));
+    let node = waiting.as_ref().node();
     loop {
-        {
-            let mut locked = waiters.lock();
-            // A sender may have handed us a message since we last looked
-            // (even after our deadline passed): it is ours, take it.
-            if locked.state(node) == State::Done {
-                let msg = locked
-                    .set_msg(node, None)
-                    .expect("a hand-off fills the node");
-                locked.reset(node);
-                return Ok(msg);
-            }
-            if let Some((msg, wake)) = locked.take_from_front_tx() {
-                let (_, own) = locked.unregister(Side::Rx, node);
-                drop(locked);
-                drop(own);
-                if let Some(wake) = wake {
-                    wake.wake();
-                }
-                return Ok(msg);
-            }
-            if locked.is_disconnected() {
-                let (_, own) = locked.unregister(Side::Rx, node);
-                drop(locked);
-                drop(own);
-                return Err(RecvTimeoutError::Disconnected);
-            }
-            if expired(deadline) {
-                let (state, own) = locked.unregister(Side::Rx, node);
-                let pass_on = if state == State::Woken {
-                    locked.pop_front(Side::Rx)
-                } else {
-                    None
-                };
-                drop(locked);
-                drop(own);
-                if let Some(wake) = pass_on {
-                    wake.wake();
-                }
-                return Err(RecvTimeoutError::Timeout);
-            }
-            let replaced = locked.register(Side::Rx, node, Wake::Thread(thread::current()));
+        let mut locked = waiters.lock();
+        // A sender may have handed us a message since we last looked (even
+        // after our deadline passed): it is ours, take it.
+        if locked.state(node) == DONE {
             drop(locked);
-            drop(replaced);
+            let msg = waiters.withdraw(Side::Rx, node).1;
+            return Ok(msg.expect("a hand-off fills the node"));
         }
-        // Wait to be handed a message (`Done`) or woken to pull (`Woken`).
-        loop {
-            {
-                let mut locked = waiters.lock();
-                match locked.state(node) {
-                    State::Done => {
-                        let msg = locked
-                            .set_msg(node, None)
-                            .expect("a hand-off fills the node");
-                        locked.reset(node);
-                        return Ok(msg);
-                    }
-                    State::Woken => break,
-                    State::Waiting | State::Idle => {}
-                }
-            }
-            if !park_until(deadline) {
-                // Back to the top: it takes a message handed to us or
-                // offered now, and otherwise unregisters (passing on a
-                // wake-up) and times out.
-                break;
-            }
+        if let Some((msg, wake)) = take(&mut locked) {
+            let (_, own) = locked.unregister(Side::Rx, node);
+            drop(locked);
+            drop(waiters.withdraw(Side::Rx, node));
+            return Ok(waiters.hold_during(msg, || fire_then_drop(wake, own)));
         }
+        if locked.is_disconnected() {
+            let (_, own) = locked.unregister(Side::Rx, node);
+            drop(locked);
+            drop(waiters.withdraw(Side::Rx, node));
+            fire_then_drop(None, own);
+            return Err(RecvTimeoutError::Disconnected);
+        }
+        if expired(deadline) {
+            let (state, own) = locked.unregister(Side::Rx, node);
+            // A wake-up we got and do not use goes to the next receiver.
+            let pass_on = if state == WOKEN {
+                locked.pop_front(Side::Rx)
+            } else {
+                None
+            };
+            drop(locked);
+            drop(waiters.withdraw(Side::Rx, node));
+            fire_then_drop(pass_on, own);
+            return Err(RecvTimeoutError::Timeout);
+        }
+        let replaced = locked.register(Side::Rx, node, Wake::Thread(thread::current()));
+        drop(locked);
+        drop(replaced);
+        // Wait to be handed a message (`DONE`) or woken to pull (`WOKEN`);
+        // either way, and at the deadline, the top of the loop decides.
+        park_while_waiting(node, deadline, true);
     }
 }
 
@@ -300,21 +267,17 @@ pub(crate) fn poll_recv<T>(
     let mut waker = None;
     loop {
         let mut locked = waiters.lock();
-        if let Some((msg, wake)) = locked.take_from_front_tx() {
+        if let Some((msg, wake)) = take(&mut locked) {
             let (_, own) = locked.unregister(Side::Rx, node);
             drop(locked);
-            node.set_registered(false);
-            drop(own);
-            if let Some(wake) = wake {
-                wake.wake();
-            }
-            return Poll::Ready(Ok(msg));
+            drop(waiters.withdraw(Side::Rx, node));
+            return Poll::Ready(Ok(waiters.hold_during(msg, || fire_then_drop(wake, own))));
         }
         if locked.is_disconnected() {
             let (_, own) = locked.unregister(Side::Rx, node);
             drop(locked);
-            node.set_registered(false);
-            drop(own);
+            drop(waiters.withdraw(Side::Rx, node));
+            fire_then_drop(None, own);
             return Poll::Ready(Err(RecvError));
         }
         if locked.will_wake(node, cx.waker()) {
@@ -324,7 +287,6 @@ pub(crate) fn poll_recv<T>(
             Some(waker) => {
                 let replaced = locked.register(Side::Rx, node, Wake::Task(waker));
                 drop(locked);
-                node.set_registered(true);
                 drop(replaced);
                 return Poll::Pending;
             }
@@ -349,6 +311,15 @@ pub(crate) fn poll_send<T>(
 ) -> Poll<Result<(), SendError<T>>> {
     let mut waker = None;
     loop {
+        if slot.is_none() && node.state() != crate::waiters::WAITING {
+            // Offered, and taken (`DONE`) or woken by the disconnection
+            // (`WOKEN`): one atomic load, no lock. A `SendSink` reuses the
+            // node for its next offer.
+            return match waiters.withdraw(Side::Tx, node).1 {
+                None => Poll::Ready(Ok(())),
+                Some(msg) => Poll::Ready(Err(SendError(msg))),
+            };
+        }
         let mut locked = waiters.lock();
         if let Some(msg) = slot.take() {
             // Not offered yet.
@@ -358,9 +329,7 @@ pub(crate) fn poll_send<T>(
             if !locked.has_tx() && locked.front_rx_is_thread() {
                 let wake = locked.deliver_to_front_rx(msg);
                 drop(locked);
-                if let Some(wake) = wake {
-                    wake.wake();
-                }
+                fire_then_drop(wake, None);
                 return Poll::Ready(Ok(()));
             }
             match waker.take() {
@@ -370,10 +339,9 @@ pub(crate) fn poll_send<T>(
                     debug_assert!(replaced.is_none());
                     let wake_rx = locked.pop_front(Side::Rx);
                     drop(locked);
-                    node.set_registered(true);
-                    if let Some(wake) = wake_rx {
-                        wake.wake();
-                    }
+                    // Our offer is linked while this waker runs; the future's
+                    // `Drop` withdraws it if the panic unwinds past us.
+                    fire_then_drop(wake_rx, None);
                     return Poll::Pending;
                 }
                 None => {
@@ -384,40 +352,24 @@ pub(crate) fn poll_send<T>(
                 }
             }
         }
-        // Offered: look at the node.
-        match locked.state(node) {
-            State::Done => {
-                // Ready for another offer (a `SendSink` reuses its node).
-                locked.reset(node);
+        // Offered and (as far as we saw) still waiting: keep or replace the
+        // registration.
+        if locked.state(node) != crate::waiters::WAITING {
+            continue;
+        }
+        if locked.will_wake(node, cx.waker()) {
+            return Poll::Pending;
+        }
+        match waker.take() {
+            Some(waker) => {
+                let replaced = locked.register(Side::Tx, node, Wake::Task(waker));
                 drop(locked);
-                node.set_registered(false);
-                return Poll::Ready(Ok(()));
+                drop(replaced);
+                return Poll::Pending;
             }
-            State::Woken | State::Idle => {
-                let msg = locked
-                    .set_msg(node, None)
-                    .expect("an untaken offer holds its message");
-                locked.reset(node);
+            None => {
                 drop(locked);
-                node.set_registered(false);
-                return Poll::Ready(Err(SendError(msg)));
-            }
-            State::Waiting => {
-                if locked.will_wake(node, cx.waker()) {
-                    return Poll::Pending;
-                }
-                match waker.take() {
-                    Some(waker) => {
-                        let replaced = locked.register(Side::Tx, node, Wake::Task(waker));
-                        drop(locked);
-                        drop(replaced);
-                        return Poll::Pending;
-                    }
-                    None => {
-                        drop(locked);
-                        waker = Some(cx.waker().clone());
-                    }
-                }
+                waker = Some(cx.waker().clone());
             }
         }
     }
@@ -434,17 +386,5 @@ pub(crate) fn cancel_send<T>(
     if let Some(msg) = slot.take() {
         return Some(msg);
     }
-    if !node.is_registered() {
-        return None;
-    }
-    node.set_registered(false);
-    let mut locked = waiters.lock();
-    let (state, wake) = locked.unregister(Side::Tx, node);
-    let msg = match state {
-        State::Done => None,
-        State::Waiting | State::Woken | State::Idle => locked.set_msg(node, None),
-    };
-    drop(locked);
-    drop(wake);
-    msg
+    waiters.withdraw(Side::Tx, node).1
 }
