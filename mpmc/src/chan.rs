@@ -54,15 +54,16 @@ use core::task::{Context, Poll};
 use std::time::Instant;
 
 use crate::barrier::Barriers;
+#[cfg(feature = "std")]
+use crate::errors::RecvTimeoutError;
 #[cfg(feature = "async")]
 use crate::errors::{RecvError, SendError};
-#[cfg(feature = "std")]
-use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
 use crate::flavor::array::SendDone;
 use crate::flavor::array::{Array, Outcome};
 use crate::flavor::zero::{self, Zero};
 use crate::flavor::Flavor;
+use crate::held::Held;
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
@@ -460,22 +461,15 @@ impl<T> Chan<T> {
         }
     }
 
-    /// One send attempt of the message in `slot`, which it takes only if it
-    /// sent it. The slow paths keep the message in one slot of their frame
-    /// and pass it here by reference, so a large message is not copied into
-    /// every frame of a wait (`send_slow`'s frame stays small in debug
-    /// builds). Not for the rendezvous.
-    #[inline(never)]
-    fn send_step(&self, slot: &mut Option<T>) -> Result<AfterSend, Outcome> {
-        let msg = slot.take().expect("a send holds its message");
+    /// One send attempt of the held message, which it moves into the queue
+    /// only if it sent it. The slow paths hold the message in one place of
+    /// their frame and pass it here by reference (`held.rs`), so a large
+    /// message is not copied into every frame of a wait. Not for the
+    /// rendezvous.
+    #[inline]
+    fn send_step(&self, held: &mut Held<T>) -> Result<AfterSend, Outcome> {
         match &self.flavor {
-            Flavor::Array(array) => match array.send(msg) {
-                Ok(done) => Ok(AfterSend::from(done)),
-                Err((msg, outcome)) => {
-                    *slot = Some(msg);
-                    Err(outcome)
-                }
-            },
+            Flavor::Array(array) => array.send_held(held).map(AfterSend::from),
             Flavor::Zero(_) => unreachable!("the rendezvous sends in zero.rs"),
         }
     }
@@ -508,9 +502,9 @@ impl<T> Chan<T> {
     /// The registrant's re-check of a send, after its node is linked (never
     /// answers `Busy`). On the ring, a slot found busy needs the heavy
     /// barrier (see `array.rs`, "Waiting") before the decisive re-check.
-    fn recheck_send(&self, slot: &mut Option<T>) -> Result<AfterSend, Outcome> {
+    fn recheck_send(&self, held: &mut Held<T>) -> Result<AfterSend, Outcome> {
         match &self.flavor {
-            Flavor::Array(array) => match self.send_step(slot) {
+            Flavor::Array(array) => match self.send_step(held) {
                 Err(Outcome::Busy) => {
                     // The receiver holding the slot is a memcpy away from
                     // releasing it: a bounded re-read usually sees that and
@@ -518,7 +512,7 @@ impl<T> Chan<T> {
                     #[cfg(not(loom))]
                     for _ in 0..BUSY_REREADS {
                         core::hint::spin_loop();
-                        match self.send_step(slot) {
+                        match self.send_step(held) {
                             Err(Outcome::Busy) => {}
                             other => return other,
                         }
@@ -529,13 +523,13 @@ impl<T> Chan<T> {
                         // which is what the barrier was for.
                         loop {
                             observe_pause();
-                            match self.send_step(slot) {
+                            match self.send_step(held) {
                                 Err(Outcome::Busy) => {}
                                 other => return other,
                             }
                         }
                     }
-                    match self.send_step(slot) {
+                    match self.send_step(held) {
                         Err(Outcome::Busy) => Err(Outcome::Idle),
                         other => other,
                     }
@@ -599,62 +593,52 @@ impl<T> Chan<T> {
     fn leave_after(&self, side: Side, node: Pin<&Node<T>>, before: State) {
         match before {
             IDLE => {}
-            WOKEN => drop(self.waiters.leave_used(side, node)),
-            _ => drop(self.waiters.leave(side, node)),
+            WOKEN => {
+                self.waiters.depart_used(side, node);
+            }
+            _ => self.waiters.depart(side, node),
         }
     }
 
     // ---- blocking --------------------------------------------------------
 
-    /// A blocking send until `deadline` (`None`: forever).
+    /// A blocking send of the held message until `deadline` (`None`:
+    /// forever). The message leaves `held` only if it is sent; on an error it
+    /// is still there, for the caller to hand back (`held.rs`).
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn send_blocking(
         &self,
-        msg: T,
+        held: &mut Held<T>,
         deadline: Option<Instant>,
-    ) -> Result<(), SendTimeoutError<T>> {
-        match self.try_send(msg) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Disconnected(msg)) => Err(SendTimeoutError::Disconnected(msg)),
-            Err(TrySendError::Full(msg)) => self.send_slow(msg, deadline),
+    ) -> Result<(), Ended> {
+        match self.flavor {
+            Flavor::Zero(_) => zero::send_blocking(&self.waiters, held, deadline),
+            Flavor::Array(_) => match self.send_step(held) {
+                Ok(after) => {
+                    self.finish_send(after);
+                    Ok(())
+                }
+                Err(Outcome::Disconnected) => Err(Ended::Disconnected),
+                Err(Outcome::Idle | Outcome::Busy) => self.send_wait(held, deadline),
+            },
         }
     }
 
-    /// The wait of a blocking send, out of line (its frame holds the message
-    /// once; the waits below take it by reference).
+    /// Waits until the held message is sent, the deadline passes or the
+    /// channel disconnects (the message then stays in `held`). Out of line:
+    /// the fast path's frame stays small.
     #[cfg(feature = "std")]
     #[cold]
     #[inline(never)]
-    fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
-        if let Flavor::Zero(_) = self.flavor {
-            return zero::send_blocking(&self.waiters, msg, deadline);
-        }
-        let mut slot = Some(msg);
-        match self.send_wait(&mut slot, deadline) {
-            Ok(()) => Ok(()),
-            Err(end) => {
-                let msg = slot.take().expect("an unsent message stays in its slot");
-                Err(match end {
-                    Ended::Timeout => SendTimeoutError::Timeout(msg),
-                    Ended::Disconnected => SendTimeoutError::Disconnected(msg),
-                })
-            }
-        }
-    }
-
-    /// Waits until the message in `slot` is sent, the deadline passes or the
-    /// channel disconnects (the message then stays in `slot`).
-    #[cfg(feature = "std")]
-    #[inline(never)]
-    fn send_wait(&self, slot: &mut Option<T>, deadline: Option<Instant>) -> Result<(), Ended> {
+    fn send_wait(&self, held: &mut Held<T>, deadline: Option<Instant>) -> Result<(), Ended> {
         #[cfg(not(loom))]
         for round in 0..SPINS + YIELDS {
             if expired(deadline) {
                 return Err(Ended::Timeout);
             }
             backoff(round);
-            match self.send_step(slot) {
+            match self.send_step(held) {
                 Ok(after) => {
                     self.finish_send(after);
                     return Ok(());
@@ -668,9 +652,9 @@ impl<T> Chan<T> {
         let node = waiting.as_ref().node();
         loop {
             self.register_thread(Side::Tx, node);
-            match self.recheck_send(slot) {
+            match self.recheck_send(held) {
                 Ok(after) => {
-                    drop(self.waiters.leave(Side::Tx, node));
+                    self.waiters.depart(Side::Tx, node);
                     self.finish_send(after);
                     return Ok(());
                 }
@@ -682,7 +666,7 @@ impl<T> Chan<T> {
             } else {
                 WAITING
             };
-            match self.send_step(slot) {
+            match self.send_step(held) {
                 Ok(after) => {
                     self.leave_after(Side::Tx, node, before);
                     self.finish_send(after);
@@ -737,7 +721,7 @@ impl<T> Chan<T> {
             match self.recheck_recv() {
                 Ok((msg, wake_tx)) => {
                     return Ok(self.waiters.hold_during(msg, || {
-                        drop(self.waiters.leave(Side::Rx, node));
+                        self.waiters.depart(Side::Rx, node);
                         if wake_tx {
                             self.waiters.notify_one(Side::Tx);
                         }
@@ -786,21 +770,21 @@ impl<T> Chan<T> {
 
     // ---- async -------------------------------------------------------------
 
-    /// Polls a send of the message in `slot` (taken out when it is sent or
-    /// handed back).
+    /// Polls a send of the held message (moved out when it is sent; handed
+    /// back by the caller otherwise).
     #[cfg(feature = "async")]
     pub(crate) fn poll_send(
         &self,
         node: Pin<&Node<T>>,
-        slot: &mut Option<T>,
+        held: &mut Held<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         if let Flavor::Zero(_) = self.flavor {
-            return zero::poll_send(&self.waiters, node, slot, cx);
+            return zero::poll_send(&self.waiters, node, held, cx);
         }
         // One atomic: a woken re-poll that succeeds takes no lock.
         let before = node.state();
-        match self.send_step(slot) {
+        match self.send_step(held) {
             Ok(after) => {
                 self.leave_after(Side::Tx, node, before);
                 self.finish_send(after);
@@ -808,22 +792,22 @@ impl<T> Chan<T> {
             }
             Err(Outcome::Disconnected) => {
                 self.leave_after(Side::Tx, node, before);
-                return Poll::Ready(Err(SendError(take_msg(slot))));
+                return Poll::Ready(Err(SendError(held.take())));
             }
             Err(Outcome::Idle | Outcome::Busy) => {}
         }
         if !self.register_task(Side::Tx, node, before, cx) {
             return Poll::Pending;
         }
-        match self.recheck_send(slot) {
+        match self.recheck_send(held) {
             Ok(after) => {
-                drop(self.waiters.leave(Side::Tx, node));
+                self.waiters.depart(Side::Tx, node);
                 self.finish_send(after);
                 Poll::Ready(Ok(()))
             }
             Err(Outcome::Disconnected) => {
-                drop(self.waiters.leave(Side::Tx, node));
-                Poll::Ready(Err(SendError(take_msg(slot))))
+                self.waiters.depart(Side::Tx, node);
+                Poll::Ready(Err(SendError(held.take())))
             }
             Err(Outcome::Idle | Outcome::Busy) => Poll::Pending,
         }
@@ -831,12 +815,12 @@ impl<T> Chan<T> {
 
     /// Withdraws a pending send: the message back, or `None` if it was sent.
     #[cfg(feature = "async")]
-    pub(crate) fn cancel_send(&self, node: Pin<&Node<T>>, slot: &mut Option<T>) -> Option<T> {
+    pub(crate) fn cancel_send(&self, node: Pin<&Node<T>>, held: &mut Held<T>) -> Option<T> {
         if let Flavor::Zero(_) = self.flavor {
-            return zero::cancel_send(&self.waiters, node, slot);
+            return zero::cancel_send(&self.waiters, node, held);
         }
-        drop(self.waiters.leave(Side::Tx, node));
-        slot.take()
+        self.waiters.depart(Side::Tx, node);
+        held.take_if_live()
     }
 
     /// Polls a receive. Takes a message only when it returns it.
@@ -871,13 +855,13 @@ impl<T> Chan<T> {
         }
         match self.recheck_recv() {
             Ok((msg, wake_tx)) => Poll::Ready(Ok(self.waiters.hold_during(msg, || {
-                drop(self.waiters.leave(Side::Rx, node));
+                self.waiters.depart(Side::Rx, node);
                 if wake_tx {
                     self.waiters.notify_one(Side::Tx);
                 }
             }))),
             Err(Outcome::Disconnected) => {
-                drop(self.waiters.leave(Side::Rx, node));
+                self.waiters.depart(Side::Rx, node);
                 Poll::Ready(Err(RecvError))
             }
             Err(Outcome::Idle | Outcome::Busy) => Poll::Pending,
@@ -887,7 +871,7 @@ impl<T> Chan<T> {
     /// A pending receive is dropped: unlink, passing on a wake-up it got.
     #[cfg(feature = "async")]
     pub(crate) fn cancel_recv(&self, node: Pin<&Node<T>>) {
-        drop(self.waiters.leave(Side::Rx, node));
+        self.waiters.depart(Side::Rx, node);
     }
 
     /// Registers the task's waker, given the node's state before this poll's
@@ -921,7 +905,7 @@ impl<T> Chan<T> {
             let mut locked = self.waiters.lock();
             if locked.is_disconnected() {
                 drop(locked);
-                drop(self.waiters.leave_used(Side::Closed, node));
+                self.waiters.depart_used(Side::Closed, node);
                 return Poll::Ready(());
             }
             if locked.will_wake(node, cx.waker()) {
@@ -945,7 +929,7 @@ impl<T> Chan<T> {
     /// A pending `closed()` future is dropped.
     #[cfg(feature = "async")]
     pub(crate) fn cancel_closed(&self, node: Pin<&Node<T>>) {
-        drop(self.waiters.leave_used(Side::Closed, node));
+        self.waiters.depart_used(Side::Closed, node);
     }
 }
 
@@ -969,17 +953,11 @@ impl From<SendDone> for AfterSend {
     }
 }
 
-/// Why a blocking wait ended without completing.
+/// Why a blocking send ended without sending (its message is still held).
 #[cfg(feature = "std")]
-enum Ended {
+pub(crate) enum Ended {
     Timeout,
     Disconnected,
-}
-
-/// The message of a send that did not happen.
-#[cfg(feature = "async")]
-fn take_msg<T>(slot: &mut Option<T>) -> T {
-    slot.take().expect("an unsent message stays in its slot")
 }
 
 #[cfg(feature = "std")]

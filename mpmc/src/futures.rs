@@ -13,6 +13,7 @@ use core::task::{Context, Poll};
 
 use crate::chan::Chan;
 use crate::errors::{RecvError, SendError};
+use crate::held::Held;
 use crate::waiters::Node;
 use crate::{Receiver, Sender};
 
@@ -76,7 +77,7 @@ pub struct SendFuture<'a, T> {
     sender: Handle<'a, Sender<T>>,
     /// The message until it is sent (for `bounded(0)`: until it is offered in
     /// `node`).
-    msg: Option<T>,
+    msg: Held<T>,
     node: Node<T>,
     done: bool,
 }
@@ -92,7 +93,7 @@ impl<'a, T> SendFuture<'a, T> {
     pub(crate) fn new(sender: Handle<'a, Sender<T>>, msg: T) -> Self {
         Self {
             sender,
-            msg: Some(msg),
+            msg: Held::new(msg),
             node: Node::new(),
             done: false,
         }
@@ -100,7 +101,7 @@ impl<'a, T> SendFuture<'a, T> {
 
     /// Splits the pinned future into its parts; only `node` is structurally
     /// pinned.
-    fn project(self: Pin<&mut Self>) -> (&Chan<T>, Pin<&Node<T>>, &mut Option<T>, &mut bool) {
+    fn project(self: Pin<&mut Self>) -> (&Chan<T>, Pin<&Node<T>>, &mut Held<T>, &mut bool) {
         // SAFETY: `node` is never moved out of the future (it is only used
         // through the pinned reference built here); the other fields are not
         // structurally pinned.

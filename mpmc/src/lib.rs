@@ -159,6 +159,7 @@ mod errors;
 mod flavor;
 #[cfg(feature = "async")]
 mod futures;
+mod held;
 mod loom;
 mod receiver;
 mod sender;

@@ -9,11 +9,15 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::chan::Chan;
+#[cfg(feature = "std")]
+use crate::chan::Ended;
 use crate::errors::TrySendError;
 #[cfg(feature = "std")]
 use crate::errors::{SendError, SendTimeoutError};
 #[cfg(feature = "async")]
 use crate::futures::{Closed, Handle, SendFuture};
+#[cfg(feature = "std")]
+use crate::held::Held;
 
 /// The sending side of a channel. Clone it for more senders.
 ///
@@ -108,13 +112,13 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        self.chan()
-            .send_blocking(msg, None)
-            .map_err(|err| match err {
-                SendTimeoutError::Disconnected(msg) | SendTimeoutError::Timeout(msg) => {
-                    SendError(msg)
-                }
-            })
+        // The message stays in one place of this frame until it is sent
+        // (`held.rs`): a large one is not copied down the wait.
+        let mut held = Held::new(msg);
+        match self.chan().send_blocking(&mut held, None) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(SendError(held.take_cold())),
+        }
     }
 
     /// Sends `msg` if that is possible right now, without waiting.
@@ -178,8 +182,7 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.chan()
-            .send_blocking(msg, Instant::now().checked_add(timeout))
+        self.send_until(msg, Instant::now().checked_add(timeout))
     }
 
     /// Sends `msg`, blocking until `deadline` at most while the channel is
@@ -210,7 +213,18 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        self.chan().send_blocking(msg, Some(deadline))
+        self.send_until(msg, Some(deadline))
+    }
+
+    /// `send_timeout` and `send_deadline`: a blocking send until `deadline`.
+    #[cfg(feature = "std")]
+    fn send_until(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        let mut held = Held::new(msg);
+        match self.chan().send_blocking(&mut held, deadline) {
+            Ok(()) => Ok(()),
+            Err(Ended::Timeout) => Err(SendTimeoutError::Timeout(held.take_cold())),
+            Err(Ended::Disconnected) => Err(SendTimeoutError::Disconnected(held.take_cold())),
+        }
     }
 
     /// Sends `msg` asynchronously: the future completes once the message is

@@ -17,6 +17,7 @@ use futures_sink::Sink;
 
 use crate::errors::SendError;
 use crate::futures::Handle;
+use crate::held::Held;
 use crate::waiters::Node;
 use crate::{Receiver, Sender};
 
@@ -101,7 +102,7 @@ impl<T> fmt::Debug for RecvStream<'_, T> {
 pub struct SendSink<'a, T> {
     sender: Handle<'a, Sender<T>>,
     node: Pin<Box<Node<T>>>,
-    pending: Option<T>,
+    pending: Held<T>,
 }
 
 // SAFETY: as for `SendFuture`.
@@ -114,7 +115,7 @@ impl<T> Unpin for SendSink<'_, T> {}
 
 impl<T> SendSink<'_, T> {
     fn poll_flush_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
-        if self.pending.is_none() && !self.node.is_registered() {
+        if !self.pending.is_live() && !self.node.is_registered() {
             return Poll::Ready(Ok(()));
         }
         // A message to send, or (rendezvous) an offer waiting in the node.
@@ -136,10 +137,10 @@ impl<T> Sink<T> for SendSink<'_, T> {
     fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
         let this = self.get_mut();
         assert!(
-            this.pending.is_none() && !this.node.is_registered(),
+            !this.pending.is_live() && !this.node.is_registered(),
             "`SendSink::start_send` called without `poll_ready` returning `Ready(Ok(()))`"
         );
-        this.pending = Some(item);
+        this.pending.put(item);
         Ok(())
     }
 
@@ -166,7 +167,7 @@ impl<T> Drop for SendSink<'_, T> {
 impl<T> fmt::Debug for SendSink<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendSink")
-            .field("pending", &self.pending.is_some())
+            .field("pending", &self.pending.is_live())
             .finish_non_exhaustive()
     }
 }
@@ -236,7 +237,7 @@ impl<T> Sender<T> {
         SendSink {
             sender: Handle::Borrowed(self),
             node: Box::pin(Node::new()),
-            pending: None,
+            pending: Held::empty(),
         }
     }
 
@@ -255,7 +256,7 @@ impl<T> Sender<T> {
         SendSink {
             sender: Handle::Owned(self),
             node: Box::pin(Node::new()),
-            pending: None,
+            pending: Held::empty(),
         }
     }
 }

@@ -108,6 +108,7 @@ use core::pin::Pin;
 use core::ptr;
 use core::task::Waker;
 
+use crate::held::Held;
 use crate::loom::lock::{Guard, Lock};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
@@ -241,8 +242,10 @@ struct NodeInner<T> {
     next: *const Node<T>,
     wake: Option<Wake>,
     /// Rendezvous only: the message a waiting sender offers, or the message a
-    /// sender handed to a blocked receiving thread.
-    msg: Option<T>,
+    /// sender handed to a blocked receiving thread. Moved in and out by a
+    /// bitwise copy (`held.rs`), so a large message is not copied through
+    /// the frames of the rendezvous.
+    msg: Held<T>,
 }
 
 impl<T> Node<T> {
@@ -253,7 +256,7 @@ impl<T> Node<T> {
                 prev: ptr::null(),
                 next: ptr::null(),
                 wake: None,
-                msg: None,
+                msg: Held::empty(),
             }),
             _pinned: PhantomPinned,
         }
@@ -473,51 +476,63 @@ impl<T> Waiters<T> {
     /// The owner is done with `node` (it got what it waited for, gave up, or
     /// is being dropped): unlink it if it is still linked, and if it had been
     /// woken, pass the wake-up on to the next waiter of `side`. Takes the lock
-    /// only if the node is still linked or a wake-up is passed on. Returns a
-    /// rendezvous message still in the node (to the caller, to return or drop
-    /// after this call: never under the lock).
-    pub(crate) fn leave(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
-        let (state, msg) = self.withdraw(side, node);
+    /// only if the node is still linked or a wake-up is passed on. For a node
+    /// that never holds a message (every waiter but the rendezvous's), so no
+    /// message passes through this frame.
+    pub(crate) fn depart(&self, side: Side, node: Pin<&Node<T>>) {
+        if self.depart_used(side, node) == WOKEN {
+            self.notify_one(side);
+        }
+    }
+
+    /// Like [`depart`](Self::depart), for an owner that *used* its wake-up
+    /// (it was woken, tried again, and succeeded or saw the disconnection):
+    /// no pass-on. Returns the state the node was left in.
+    pub(crate) fn depart_used(&self, side: Side, node: Pin<&Node<T>>) -> State {
+        let (state, wake) = match node.state() {
+            IDLE => return IDLE,
+            WAITING => self.lock().unregister(side, node),
+            state => (state, None),
+        };
+        node.set_idle();
+        // Rule 3: the node is unlinked and idle before any user code runs.
+        drop(wake);
+        state
+    }
+
+    /// [`depart`](Self::depart) for a guard (`Waiting`): a rendezvous message
+    /// still in the node is dropped where it is, once the node is unlinked
+    /// and idle (so its `Drop`, user code, runs with nothing inconsistent:
+    /// rule 3), and no message is moved through this frame.
+    #[cfg(feature = "std")]
+    fn leave_in_place(&self, side: Side, node: Pin<&Node<T>>) {
+        let state = self.depart_used(side, node);
+        // SAFETY: unlinked and idle (`depart_used`): only the owner reaches
+        // the node.
+        unsafe { node.with(|n| n.msg.drop_in_place()) };
         if state == WOKEN {
             self.notify_one(side);
         }
-        msg
-    }
-
-    /// Like [`leave`](Self::leave), for an owner that *used* its wake-up (it
-    /// was woken, tried again, and succeeded or saw the disconnection): no
-    /// pass-on.
-    pub(crate) fn leave_used(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
-        self.withdraw(side, node).1
     }
 
     /// Leaves with no pass-on, and says in which state the node was left:
     /// `IDLE` (not registered), `WAITING` (it was still linked: nobody chose
     /// it), `WOKEN` or `DONE`. Returns a message still in the node.
     pub(crate) fn withdraw(&self, side: Side, node: Pin<&Node<T>>) -> (State, Option<T>) {
-        let (state, wake, msg) = match node.state() {
+        let (state, wake) = match node.state() {
             IDLE => return (IDLE, None),
-            WAITING => {
-                let mut locked = self.lock();
-                let (state, wake) = locked.unregister(side, node);
-                // SAFETY: the lock is held (and the node is now unlinked).
-                let msg = unsafe { node.with(|n| n.msg.take()) };
-                drop(locked);
-                (state, wake, msg)
-            }
-            state => {
-                // `WOKEN` or `DONE`: unlinked, and its notifier is done with
-                // it (see `Node::state`).
-                // SAFETY: unlinked and owned (the notifier's last access
-                // happened before the Acquire load above).
-                let msg = unsafe { node.with(|n| n.msg.take()) };
-                (state, None, msg)
-            }
+            WAITING => self.lock().unregister(side, node),
+            // `WOKEN` or `DONE`: unlinked, and its notifier is done with it
+            // (see `Node::state`).
+            state => (state, None),
         };
         node.set_idle();
         // Rule 3: the node is unlinked and idle before any user code runs.
         drop(wake);
-        (state, msg)
+        // SAFETY: unlinked (by us above, or by a notifier whose last access
+        // happened before our Acquire load of its state) and idle: only the
+        // owner reaches it.
+        (state, unsafe { node.with(|n| n.msg.take_if_live()) })
     }
 
     /// Runs `f` — the user code a receive fires after taking `msg` (the
@@ -574,6 +589,42 @@ impl<T> Waiters<T> {
             return None;
         }
         self.lock().take_rescued()
+    }
+
+    /// [`withdraw`](Self::withdraw) for a blocking rendezvous send: a message
+    /// still in the node goes back into `held` by a copy (no large value on
+    /// this frame). Returns the state and whether the message came back.
+    #[cfg(feature = "std")]
+    pub(crate) fn withdraw_into(
+        &self,
+        side: Side,
+        node: Pin<&Node<T>>,
+        held: &mut Held<T>,
+    ) -> (State, bool) {
+        let (state, wake) = match node.state() {
+            IDLE => return (IDLE, false),
+            WAITING => {
+                let mut locked = self.lock();
+                let (state, wake) = locked.unregister(side, node);
+                (state, wake)
+            }
+            state => (state, None),
+        };
+        // SAFETY: the node is unlinked now (by us above, or by a notifier
+        // whose last access happened before our Acquire load of its state):
+        // the owner alone reaches it.
+        let back = unsafe {
+            node.with(|n| {
+                let live = n.msg.is_live();
+                if live {
+                    held.move_from(&mut n.msg);
+                }
+                live
+            })
+        };
+        node.set_idle();
+        drop(wake);
+        (state, back)
     }
 
     /// Wakes the first waiter of `side`, if any.
@@ -801,16 +852,17 @@ impl<T> Locked<'_, T> {
         !self.guard.tx.head.is_null()
     }
 
-    /// Rendezvous: hands `msg` to the first waiting receiver (the caller
-    /// checked it is a thread), marking its node `DONE`. Returns its wake-up.
-    pub(crate) fn deliver_to_front_rx(&mut self, msg: T) -> Option<Wake> {
+    /// Rendezvous: hands the held message to the first waiting receiver (the
+    /// caller checked it is a thread), marking its node `DONE`. Returns its
+    /// wake-up.
+    pub(crate) fn deliver_to_front_rx(&mut self, held: &mut Held<T>) -> Option<Wake> {
         let node = self.guard.rx.head;
         debug_assert!(!node.is_null());
         // SAFETY: the lock is held and `node` is the linked head.
         let wake = unsafe {
             self.guard.rx.unlink(node);
             (*node).with(|n| {
-                n.msg = Some(msg);
+                n.msg.move_from(held);
                 n.wake.take()
             })
         };
@@ -831,10 +883,7 @@ impl<T> Locked<'_, T> {
         let (msg, wake) = unsafe {
             self.guard.tx.unlink(node);
             (*node).with(|n| {
-                let msg = n
-                    .msg
-                    .take()
-                    .expect("a waiting rendezvous sender holds its message");
+                let msg = n.msg.take();
                 (msg, n.wake.take())
             })
         };
@@ -844,11 +893,11 @@ impl<T> Locked<'_, T> {
         Some((msg, wake))
     }
 
-    /// Rendezvous: puts `msg` into `node` (the caller's own, not linked or
-    /// about to be registered as a sender), or takes it back out.
-    pub(crate) fn set_msg(&mut self, node: Pin<&Node<T>>, msg: Option<T>) -> Option<T> {
+    /// Rendezvous: moves the held message into `node` (the caller's own,
+    /// not linked yet: about to be registered as a sender's offer).
+    pub(crate) fn offer(&mut self, node: Pin<&Node<T>>, held: &mut Held<T>) {
         // SAFETY: the lock is held.
-        unsafe { node.with(|n| core::mem::replace(&mut n.msg, msg)) }
+        unsafe { node.with(|n| n.msg.move_from(held)) }
     }
 }
 
@@ -888,10 +937,7 @@ impl<T> Drop for Waiting<'_, T> {
         // `Pin<&Self>` and lives in a `pin!`), so its node is pinned until
         // this drop ends.
         let node = unsafe { Pin::new_unchecked(&self.node) };
-        let msg = self.waiters.leave(self.side, node);
-        // Unlinked and idle: dropping a message here runs user code with
-        // nothing inconsistent (rule 3).
-        drop(msg);
+        self.waiters.leave_in_place(self.side, node);
     }
 }
 

@@ -85,6 +85,7 @@ use super::overflow::Overflow;
 use super::CachePadded;
 use crate::barrier::Barriers;
 use crate::errors::TrySendError;
+use crate::held::Held;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 /// Flag bits below the position in `head`/`tail`.
@@ -264,21 +265,32 @@ impl<T> Array<T> {
     /// overflow instead, so only `Disconnected` comes back.
     #[inline]
     pub(crate) fn send(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
-        match self.send_ring(msg) {
+        let mut held = Held::new(msg);
+        match self.send_held(&mut held) {
             Ok(done) => Ok(done),
-            Err((msg, outcome)) => match (&self.overflow, outcome) {
+            Err(outcome) => Err((held.take(), outcome)),
+        }
+    }
+
+    /// [`send`](Self::send) of a message a blocking send holds in its frame
+    /// (`held.rs`): copied into the slot, and marked moved, only if sent.
+    #[inline]
+    pub(crate) fn send_held(&self, held: &mut Held<T>) -> Result<SendDone, Outcome> {
+        match self.send_ring(held) {
+            Ok(done) => Ok(done),
+            Err(outcome) => match (&self.overflow, outcome) {
                 (Some(overflow), Outcome::Idle | Outcome::Busy) => {
-                    self.send_overflow(overflow, msg)
+                    self.send_overflow(overflow, held)
                 }
-                _ => Err((msg, outcome)),
+                _ => Err(outcome),
             },
         }
     }
 
-    /// The ring's send: claims the tail position and publishes `msg`, or
-    /// reports why not (`Busy` also when `OVERFLOW` is set).
+    /// The ring's send: claims the tail position and publishes the held
+    /// message, or reports why not (`Busy` also when `OVERFLOW` is set).
     #[inline(always)]
-    pub(super) fn send_ring(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
+    pub(super) fn send_ring(&self, held: &mut Held<T>) -> Result<SendDone, Outcome> {
         // ORDERING: Relaxed: a stale word only makes the stamp comparison
         // below fail, and the word is re-read.
         let mut word = self.tail.load(Ordering::Relaxed);
@@ -286,12 +298,11 @@ impl<T> Array<T> {
             if word & (MARK | OVERFLOW) != 0 {
                 // While `OVERFLOW` is set no send claims a position: every
                 // message it would claim is younger than the overflow's.
-                let outcome = if word & MARK != 0 {
+                return Err(if word & MARK != 0 {
                     Outcome::Disconnected
                 } else {
                     Outcome::Busy
-                };
-                return Err((msg, outcome));
+                });
             }
             let pos = word >> SHIFT;
             let slot = self.slot(pos);
@@ -313,8 +324,13 @@ impl<T> Array<T> {
                     Ok(_) => {
                         // SAFETY: the CAS made this thread the only owner of
                         // position `pos`, whose slot the stamp says is empty;
-                        // no receiver reads it before the publish below.
-                        slot.msg.with_mut(|cell| unsafe { (*cell).write(msg) });
+                        // no receiver reads it before the publish below. The
+                        // held message is live (we are sending it) and is
+                        // owned by the slot from here on.
+                        slot.msg.with_mut(|cell| unsafe {
+                            core::ptr::copy_nonoverlapping(held.as_ptr(), (*cell).as_mut_ptr(), 1);
+                            held.moved();
+                        });
                         // ORDERING: Release pairs with the Acquire stamp load
                         // in `recv`: the write is visible to the receiver.
                         slot.stamp.store(pos + 1, Ordering::Release);
@@ -341,13 +357,13 @@ impl<T> Array<T> {
                 // earlier; waiting callers re-check after registering.
                 let head = self.head.load(Ordering::Relaxed) >> SHIFT;
                 if (head.wrapping_add(self.one_lap) & POS_MASK) == pos {
-                    return Err((msg, Outcome::Idle));
+                    return Err(Outcome::Idle);
                 }
                 // ORDERING: Relaxed, as the first load.
                 let current = self.tail.load(Ordering::Relaxed);
                 if current == word {
                     // A receiver claimed the slot and has not released it.
-                    return Err((msg, Outcome::Busy));
+                    return Err(Outcome::Busy);
                 }
                 word = current;
             } else {

@@ -168,6 +168,7 @@ use alloc::collections::VecDeque;
 use super::array::{
     Array, Outcome, RingStop, SendDone, Slot, MARK, OVERFLOW, POS_MASK, RX_WAIT, SHIFT,
 };
+use crate::held::Held;
 use crate::loom::lock::Lock;
 use crate::loom::Ordering;
 
@@ -235,13 +236,12 @@ impl<T> Array<T> {
     pub(super) fn send_overflow(
         &self,
         overflow: &Overflow<T>,
-        msg: T,
-    ) -> Result<SendDone, (T, Outcome)> {
+        held: &mut Held<T>,
+    ) -> Result<SendDone, Outcome> {
         // A larger buffer, allocated with the lock released when the
         // overflow is full: nothing allocates under the lock, so a sender
         // stalled in the allocator holds up nobody (crossbeam#997).
         let mut bigger: Option<VecDeque<T>> = None;
-        let mut msg = msg;
         loop {
             let mut queue = overflow.queue.lock();
             // ORDERING: Acquire pairs with the Release half of the
@@ -251,26 +251,24 @@ impl<T> Array<T> {
             let word = self.tail.load(Ordering::Acquire);
             if word & MARK != 0 {
                 drop(queue);
-                return Err((msg, Outcome::Disconnected));
+                return Err(Outcome::Disconnected);
             }
-            msg = if word & OVERFLOW == 0 {
+            if word & OVERFLOW == 0 {
                 // A receiver may have made room since we looked (or emptied
                 // the overflow): the ring once more. Nobody else can set
                 // `OVERFLOW` while we hold the lock.
-                match self.send_ring(msg) {
+                match self.send_ring(held) {
                     Ok(done) => {
                         drop(queue);
                         return Ok(done);
                     }
-                    Err((msg, Outcome::Disconnected)) => {
+                    Err(Outcome::Disconnected) => {
                         drop(queue);
-                        return Err((msg, Outcome::Disconnected));
+                        return Err(Outcome::Disconnected);
                     }
-                    Err((msg, Outcome::Idle | Outcome::Busy)) => msg,
+                    Err(Outcome::Idle | Outcome::Busy) => {}
                 }
-            } else {
-                msg
-            };
+            }
             let mut old = None;
             if queue.len() == queue.capacity() {
                 match bigger.take() {
@@ -305,12 +303,12 @@ impl<T> Array<T> {
                     self.tail.fetch_and(!OVERFLOW, Ordering::Relaxed);
                     drop(queue);
                     drop(old);
-                    return Err((msg, Outcome::Disconnected));
+                    return Err(Outcome::Disconnected);
                 }
                 rx_wait = prev & RX_WAIT != 0;
             }
             // No allocation: `len < capacity` (checked above).
-            queue.push_back(msg);
+            queue.push_back(held.take());
             drop(queue);
             // Buffers without messages: freeing them runs no user code.
             drop(old);
@@ -436,7 +434,7 @@ mod tests {
     use alloc::vec::Vec;
     use core::alloc::Layout;
     use core::ptr::NonNull;
-    use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
+    use core::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 
     use crate::barrier::Barriers;
     use crate::flavor::array::Outcome;

@@ -56,11 +56,14 @@ use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
 
+#[cfg(feature = "std")]
+use crate::chan::Ended;
+#[cfg(feature = "std")]
+use crate::errors::RecvTimeoutError;
 #[cfg(feature = "async")]
 use crate::errors::{RecvError, SendError};
-#[cfg(feature = "std")]
-use crate::errors::{RecvTimeoutError, SendTimeoutError};
 use crate::errors::{TryRecvError, TrySendError};
+use crate::held::Held;
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{AtomicBool, Ordering};
@@ -130,7 +133,7 @@ pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendErr
         return Err(TrySendError::Disconnected(msg));
     }
     if !locked.has_tx() && locked.front_rx_is_thread() {
-        let wake = locked.deliver_to_front_rx(msg);
+        let wake = locked.deliver_to_front_rx(&mut Held::new(msg));
         drop(locked);
         fire_then_drop(wake, None);
         return Ok(());
@@ -158,32 +161,33 @@ fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
 
-/// A blocking rendezvous send: hand to a blocked receiving thread, or offer
-/// the message in our node and wait until a receiver takes it.
+/// A blocking rendezvous send of the held message: hand it to a blocked
+/// receiving thread, or offer it in our node and wait until a receiver takes
+/// it. On an error the message is back in `held`.
 #[cfg(feature = "std")]
 pub(crate) fn send_blocking<T>(
     waiters: &Waiters<T>,
-    msg: T,
+    held: &mut Held<T>,
     deadline: Option<Instant>,
-) -> Result<(), SendTimeoutError<T>> {
+) -> Result<(), Ended> {
     // Rule 3: the offer lives in a guard that withdraws it however we leave.
     let waiting = core::pin::pin!(Waiting::new(waiters, Side::Tx));
     let node = waiting.as_ref().node();
     let wake_rx = {
         let mut locked = waiters.lock();
         if locked.is_disconnected() {
-            return Err(SendTimeoutError::Disconnected(msg));
+            return Err(Ended::Disconnected);
         }
         if !locked.has_tx() && locked.front_rx_is_thread() {
-            let wake = locked.deliver_to_front_rx(msg);
+            let wake = locked.deliver_to_front_rx(held);
             drop(locked);
             fire_then_drop(wake, None);
             return Ok(());
         }
         if expired(deadline) {
-            return Err(SendTimeoutError::Timeout(msg));
+            return Err(Ended::Timeout);
         }
-        locked.set_msg(node, Some(msg));
+        locked.offer(node, held);
         let replaced = locked.register(Side::Tx, node, Wake::Thread(thread::current()));
         debug_assert!(replaced.is_none());
         locked.pop_front(Side::Rx)
@@ -194,11 +198,12 @@ pub(crate) fn send_blocking<T>(
     park_while_waiting(node, deadline, true);
     // Taken (`DONE`), woken by the disconnection (`WOKEN`: only that wakes a
     // waiting rendezvous sender), or still offered at the deadline.
-    match waiters.withdraw(Side::Tx, node) {
+    let (state, back) = waiters.withdraw_into(Side::Tx, node, held);
+    match (state, back) {
         (DONE, _) => Ok(()),
-        (state, Some(msg)) if state == WOKEN => Err(SendTimeoutError::Disconnected(msg)),
-        (_, Some(msg)) => Err(SendTimeoutError::Timeout(msg)),
-        (_, None) => unreachable!("an untaken offer holds its message"),
+        (_, false) => unreachable!("an untaken offer holds its message"),
+        (state, true) if state == WOKEN => Err(Ended::Disconnected),
+        (_, true) => Err(Ended::Timeout),
     }
 }
 
@@ -300,18 +305,18 @@ pub(crate) fn poll_recv<T>(
     }
 }
 
-/// Polls a rendezvous send. `slot` holds the message until the first poll
+/// Polls a rendezvous send. `held` holds the message until the first poll
 /// that cannot hand it over moves it into `node`.
 #[cfg(feature = "async")]
 pub(crate) fn poll_send<T>(
     waiters: &Waiters<T>,
     node: Pin<&Node<T>>,
-    slot: &mut Option<T>,
+    held: &mut Held<T>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), SendError<T>>> {
     let mut waker = None;
     loop {
-        if slot.is_none() && node.state() != crate::waiters::WAITING {
+        if !held.is_live() && node.state() != crate::waiters::WAITING {
             // Offered, and taken (`DONE`) or woken by the disconnection
             // (`WOKEN`): one atomic load, no lock. A `SendSink` reuses the
             // node for its next offer.
@@ -321,20 +326,20 @@ pub(crate) fn poll_send<T>(
             };
         }
         let mut locked = waiters.lock();
-        if let Some(msg) = slot.take() {
+        if held.is_live() {
             // Not offered yet.
             if locked.is_disconnected() {
-                return Poll::Ready(Err(SendError(msg)));
+                return Poll::Ready(Err(SendError(held.take())));
             }
             if !locked.has_tx() && locked.front_rx_is_thread() {
-                let wake = locked.deliver_to_front_rx(msg);
+                let wake = locked.deliver_to_front_rx(held);
                 drop(locked);
                 fire_then_drop(wake, None);
                 return Poll::Ready(Ok(()));
             }
             match waker.take() {
                 Some(waker) => {
-                    locked.set_msg(node, Some(msg));
+                    locked.offer(node, held);
                     let replaced = locked.register(Side::Tx, node, Wake::Task(waker));
                     debug_assert!(replaced.is_none());
                     let wake_rx = locked.pop_front(Side::Rx);
@@ -345,7 +350,6 @@ pub(crate) fn poll_send<T>(
                     return Poll::Pending;
                 }
                 None => {
-                    *slot = Some(msg);
                     drop(locked);
                     waker = Some(cx.waker().clone());
                     continue;
@@ -381,10 +385,10 @@ pub(crate) fn poll_send<T>(
 pub(crate) fn cancel_send<T>(
     waiters: &Waiters<T>,
     node: Pin<&Node<T>>,
-    slot: &mut Option<T>,
+    held: &mut Held<T>,
 ) -> Option<T> {
-    if let Some(msg) = slot.take() {
-        return Some(msg);
+    if held.is_live() {
+        return Some(held.take());
     }
     waiters.withdraw(Side::Tx, node).1
 }
