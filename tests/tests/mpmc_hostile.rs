@@ -1518,6 +1518,7 @@ fn reentrant_receive(rx: &Receiver<LedgerMsg>, how: &str) -> Option<usize> {
 /// exactly once, by the nested receive; the send completes.
 #[test]
 fn reentrant_wake_receives_inside_the_send() {
+    let _watchdog = Watchdog::new("reentrant_wake_receives_inside_the_send", HANG_LIMIT);
     for how in REENTRANT_RECEIVES {
         for cap in CAPS {
             let name = format!("{cap:?} {how}");
