@@ -576,6 +576,28 @@ impl<T> Waiters<T> {
         self.lock().take_rescued()
     }
 
+    /// The notifier's half of a store-buffering window (`broadcast`): after
+    /// its publishing store, a `SeqCst` fence, then whether `side`'s list is
+    /// not empty as last published under the lock (`publish_len`). The
+    /// registrant's half is: register (the lock stores the new length), a
+    /// `SeqCst` fence, then re-check. Of the two fences one comes first in
+    /// the single total order of `SeqCst` operations, so either this load
+    /// sees the registration (or a later length, which is non-zero unless
+    /// that node left) or the re-check sees the publish: no lost wake-up.
+    /// `Closed` has no published length and always answers `true`.
+    pub(crate) fn has_waiters(&self, side: Side) -> bool {
+        // ORDERING: SeqCst fence: pairs with the registrant's fence after
+        // its registration, see above.
+        crate::loom::fence(Ordering::SeqCst);
+        let len = match side {
+            Side::Rx => &self.rx_len,
+            Side::Tx => &self.tx_len,
+            Side::Closed => return true,
+        };
+        // ORDERING: Relaxed: ordered by the fences (see above).
+        len.load(Ordering::Relaxed) != 0
+    }
+
     /// Wakes the first waiter of `side`, if any.
     pub(crate) fn notify_one(&self, side: Side) {
         let wake = self.lock().pop_front(side);
