@@ -8,6 +8,8 @@
 //! [`unbounded`] one that grows. Both return a [`Sender`] and a
 //! [`Receiver`], each `Clone` (any number of each), `Send` and `Sync` when the
 //! message is `Send`, and one pointer in size.
+//! [`broadcast::channel`] makes a broadcast channel with backpressure: every
+//! active receiver sees every message, blocking and async alike.
 //!
 //! * Waiting never spins on another thread: a slot that another thread is in
 //!   the middle of writing or reading makes the operation report
@@ -154,6 +156,7 @@ extern crate alloc;
 extern crate std;
 
 mod barrier;
+pub mod broadcast;
 mod chan;
 mod errors;
 mod flavor;

@@ -515,6 +515,23 @@ impl<T> Waiters<T> {
         }
     }
 
+    /// [`depart`](Self::depart) for a node that may hold a rendezvous
+    /// message: returns it (to return or drop after this call, never under
+    /// the lock).
+    pub(crate) fn leave(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
+        let (state, msg) = self.withdraw(side, node);
+        if state == WOKEN {
+            self.notify_one(side);
+        }
+        msg
+    }
+
+    /// [`depart_used`](Self::depart_used) for a node that may hold a
+    /// rendezvous message: returns it.
+    pub(crate) fn leave_used(&self, side: Side, node: Pin<&Node<T>>) -> Option<T> {
+        self.withdraw(side, node).1
+    }
+
     /// Leaves with no pass-on, and says in which state the node was left:
     /// `IDLE` (not registered), `WAITING` (it was still linked: nobody chose
     /// it), `WOKEN` or `DONE`. Returns a message still in the node.
@@ -625,6 +642,28 @@ impl<T> Waiters<T> {
         node.set_idle();
         drop(wake);
         (state, back)
+    }
+
+    /// The notifier's half of a store-buffering window (`broadcast`): after
+    /// its publishing store, a `SeqCst` fence, then whether `side`'s list is
+    /// not empty as last published under the lock (`publish_len`). The
+    /// registrant's half is: register (the lock stores the new length), a
+    /// `SeqCst` fence, then re-check. Of the two fences one comes first in
+    /// the single total order of `SeqCst` operations, so either this load
+    /// sees the registration (or a later length, which is non-zero unless
+    /// that node left) or the re-check sees the publish: no lost wake-up.
+    /// `Closed` has no published length and always answers `true`.
+    pub(crate) fn has_waiters(&self, side: Side) -> bool {
+        // ORDERING: SeqCst fence: pairs with the registrant's fence after
+        // its registration, see above.
+        crate::loom::fence(Ordering::SeqCst);
+        let len = match side {
+            Side::Rx => &self.rx_len,
+            Side::Tx => &self.tx_len,
+            Side::Closed => return true,
+        };
+        // ORDERING: Relaxed: ordered by the fences (see above).
+        len.load(Ordering::Relaxed) != 0
     }
 
     /// Wakes the first waiter of `side`, if any.

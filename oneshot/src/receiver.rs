@@ -57,6 +57,11 @@ use crate::state::{self, RX_CLAIM, RX_CLOSED, RX_DONE, RX_GONE, RX_WAKER, TX_DON
 /// `select!` loses nothing it did not already own, and a `&mut` receiver used
 /// in a `select!` loop still holds the message for the next iteration.
 ///
+/// `futures::select!` takes only fused futures: with the `futures` feature
+/// the receiver is a `FusedFuture`, so `&mut receiver` goes in as it is;
+/// without it, write `(&mut receiver).fuse()` (`futures::FutureExt`).
+/// `tokio::select!` needs neither.
+///
 /// # Examples
 ///
 /// A thread answers a task:

@@ -294,8 +294,25 @@ fn ring_race_round(side: RaceSide, rng: &mut Rng, max_delay: usize) {
 
 /// Rounds of the reproduction 2 races: `ONESHOT_REGRESS_ITERS` if set (the
 /// reliability stage sets it for its slow tools), else 20,000 (about 4 s in
-/// a debug build; on 0390cea the send side crashed within 0.5 to 4 s), and
-/// a few under Miri.
+/// a debug build on an idle 2-core machine; on 0390cea the send side
+/// crashed within 0.2 to 4 s), and a few under Miri. Natively the loop also
+/// stops after [`RACE_SECS`] (a loaded machine makes each round's thread
+/// hand-offs slow).
+const RACE_SECS: u64 = 15;
+
+/// Runs `round` [`race_rounds`] times, natively for at most [`RACE_SECS`].
+fn race(mut round: impl FnMut(usize)) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(RACE_SECS);
+    let rounds = race_rounds();
+    for i in 0..rounds {
+        if !cfg!(miri) && std::time::Instant::now() >= deadline {
+            println!("{i} of {rounds} rounds in {RACE_SECS} s");
+            return;
+        }
+        round(i);
+    }
+}
+
 fn race_rounds() -> usize {
     std::env::var("ONESHOT_REGRESS_ITERS")
         .ok()
@@ -315,9 +332,7 @@ fn race_rounds() -> usize {
 fn issue14_2_ring_send_unwinds_with_its_node_linked() {
     let _watchdog = Watchdog::new("issue14_2_ring_send", HANG_LIMIT);
     let mut rng = Rng::new(Rng::seed_from_env("MPMC_HOSTILE_SEED"));
-    for round in 0..race_rounds() {
-        ring_race_round(RaceSide::Send, &mut rng, 1 + round % 4096);
-    }
+    race(|round| ring_race_round(RaceSide::Send, &mut rng, 1 + round % 4096));
 }
 
 /// Issue 14, 2 (receive side): the mirror image, a blocking `recv` whose
@@ -328,9 +343,7 @@ fn issue14_2_ring_send_unwinds_with_its_node_linked() {
 fn issue14_2_ring_recv_unwinds_with_its_node_linked() {
     let _watchdog = Watchdog::new("issue14_2_ring_recv", HANG_LIMIT);
     let mut rng = Rng::new(Rng::seed_from_env("MPMC_HOSTILE_SEED"));
-    for round in 0..race_rounds() {
-        ring_race_round(RaceSide::Recv, &mut rng, 1 + round % 4096);
-    }
+    race(|round| ring_race_round(RaceSide::Recv, &mut rng, 1 + round % 4096));
 }
 
 // --- issue 14, reproduction 3 ---------------------------------------------
@@ -1498,6 +1511,7 @@ fn reentrant_receive(rx: &Receiver<LedgerMsg>, how: &str) -> Option<usize> {
 /// exactly once, by the nested receive; the send completes.
 #[test]
 fn reentrant_wake_receives_inside_the_send() {
+    let _watchdog = Watchdog::new("reentrant_wake_receives_inside_the_send", HANG_LIMIT);
     for how in REENTRANT_RECEIVES {
         for cap in CAPS {
             let name = format!("{cap:?} {how}");

@@ -1,0 +1,1469 @@
+//! A broadcast channel with backpressure: every active receiver sees every
+//! message sent after it joined, in order, and a send waits while the
+//! slowest active receiver is `capacity` messages behind.
+//!
+//! ```
+//! let (tx, mut rx1) = mpmc::broadcast::channel(2);
+//! let mut rx2 = rx1.clone();
+//! tx.send("a").unwrap();
+//! tx.send("b").unwrap();
+//! assert!(tx.try_send("c").is_err()); // full: both receivers are 2 behind
+//! assert_eq!(rx1.recv(), Ok("a"));
+//! assert!(tx.try_send("c").is_err()); // still full: rx2 has not read "a"
+//! assert_eq!(rx2.recv(), Ok("a")); // the last reader of "a" frees its slot
+//! tx.send("c").unwrap();
+//! assert_eq!((rx1.recv(), rx2.recv()), (Ok("b"), Ok("b")));
+//! ```
+//!
+//! # Design
+//!
+//! **One allocation.** [`channel`] allocates the shared state and the ring of
+//! `capacity` slots together (as `bounded` does) and never allocates again:
+//! not per message, not per receiver, not per waiter (a waiter's node lives
+//! in its blocking call's frame or in its future, `waiters.rs`).
+//!
+//! **A slot** has a sequence word, a count of readers still to read it, and
+//! the value. Positions count messages from 0; message `pos` lives in slot
+//! `pos % capacity`. The sequence word is `2 * pos` when the slot is free for
+//! the send of position `pos`, and `2 * pos + 1` when it holds message `pos`
+//! (wrapping; the parity tells the two apart even for `capacity == 1`, and a
+//! receiver's cursor is never more than `capacity` behind, so no two states
+//! it can meet share a value).
+//!
+//! **A send** takes the channel's short lock (`crate::loom::lock::Lock`),
+//! which holds the next position (`tail`), the number of *active* receivers
+//! and the handle counts. If the slot of `tail` is free (its sequence is
+//! `2 * tail`, loaded `Acquire`), it moves the value in (a move: no user code
+//! under the lock), sets the slot's reader count to the active count,
+//! publishes the sequence `2 * tail + 1` (`Release`) and advances `tail`.
+//! After the lock it wakes every waiting receiver: a receiver only waits when
+//! it has read everything, so all of them wait for this same message. With no
+//! active receiver the message goes to nobody: it is dropped after the lock
+//! and the send succeeds (see "Detached receivers").
+//!
+//! **A receive** is lock-free. A receiver owns its cursor (not shared; the
+//! receiving methods take `&mut self`). If the sequence of its cursor's slot
+//! is `2 * cursor + 1` (`Acquire`), the message is there. It loads the
+//! reader count: if it is 1, this receiver is the last reader and nobody
+//! else reads the slot, so it **moves** the value out; otherwise it clones
+//! it (outside any lock, concurrently with other readers' clones: hence the
+//! `T: Sync` bound below) and then decrements the count, and the one whose
+//! decrement takes it to zero drops the value in place. The last reader marks
+//! the slot free (sequence `2 * (cursor + capacity)`, `Release`, pairing with
+//! the next send's `Acquire`) and wakes one waiting sender.
+//!
+//! **Backpressure.** A send whose slot still has readers (the slowest active
+//! receiver is `capacity` behind) waits: [`Sender::try_send`] returns
+//! [`TrySendError::Full`], the blocking and async forms register in the
+//! senders' waiter list until a last reader frees a slot. Each freed slot
+//! wakes one sender; a woken sender that leaves (whether it sent or not)
+//! passes its wake-up on to the next waiting sender (`waiters.rs`, rule 5),
+//! so a wake-up meant for another slot than the one at `tail` is never lost.
+//!
+//! **The lost wake-up window.** Both hand-offs are the store-buffering
+//! pattern. A waiting receiver registers its node (the waiter lock stores the
+//! list's published length), issues a `SeqCst` fence, then re-checks its
+//! slot; a send publishes the sequence, issues a `SeqCst` fence
+//! (`Waiters::has_waiters`), then reads the published length and wakes only if
+//! it is not zero. The two fences are totally ordered: if the receiver's is
+//! first, the sender reads its registration and wakes it; if the sender's is
+//! first, the receiver's re-check reads the published sequence. A waiting
+//! sender and a freeing reader use the same pattern on the slot's sequence
+//! and the senders' list. So a send costs one fence and one load when nobody
+//! waits, and wakes only receivers that are really waiting.
+//!
+//! **Closing.** [`Sender::close`], the last sender's drop, or the last
+//! receiver's (active or detached) drop closes the channel for good, under
+//! the lock (after every send that got in), then wakes every waiter.
+//! Receivers still get every message sent before the close, then
+//! [`RecvError`]; sends fail with the message back.
+//!
+//! **Joining and leaving.** [`Sender::subscribe`] and [`Receiver::clone`]
+//! make a receiver whose cursor is the `tail` read under the lock, where the
+//! active count is incremented: it sees exactly the messages sent after it
+//! joined (a clone does *not* see the messages its original has not read
+//! yet). Dropping or detaching a receiver decrements, under the lock, the
+//! active count, reads `tail`, and then (after the lock) releases every slot
+//! from its cursor to that `tail`: decrements each reader count, and frees
+//! (dropping the value) the slots it was the last reader of. The lock orders
+//! this against the sends: a message sent before counted this receiver and
+//! is in the released range, one sent after did not count it.
+//!
+//! **Detached receivers.** [`Receiver::detach`] gives a
+//! [`DetachedReceiver`], which keeps the channel open but holds nothing back
+//! (it is not counted in any slot); [`DetachedReceiver::attach`] makes it an
+//! active receiver again at the current `tail`. While every receiver is
+//! detached, a send succeeds at once and its message is dropped: nobody is
+//! there to see it. A receiver that is never read from and never detached
+//! (a "forgotten" one) does hold every sender back once it is `capacity`
+//! behind: that is what backpressure means; detach receivers you are not
+//! reading from.
+//!
+//! **User code.** `T::clone` runs outside any lock, on a slot this receiver
+//! holds a count on; a panicking clone leaves the receiver's cursor and count
+//! untouched (it can retry or be dropped). `T`'s `Drop` runs outside any lock.
+//! Wakers are cloned, woken and dropped outside the lock, as everywhere in
+//! the crate (`waiters.rs`). If waking a sender after a receive panics, the
+//! received message is kept in the receiver and returned by its next
+//! receive, so a panicking waker loses no message.
+//!
+//! # Thread safety
+//!
+//! Several receivers clone the same value through `&T` on several threads
+//! at once, so sharing a value across receivers needs `T: Sync` as well as
+//! `T: Send`: the handles and futures are `Send` and `Sync` only when
+//! `T: Send + Sync`.
+//!
+//! ```compile_fail
+//! // `Cell` is `Send` but not `Sync`: two receivers on two threads could
+//! // clone the same `Cell` at once, so the handles are not `Send`.
+//! fn assert_send<S: Send>(_: &S) {}
+//! let (tx, rx) = mpmc::broadcast::channel::<std::cell::Cell<u32>>(1);
+//! assert_send(&rx);
+//! ```
+//!
+//! # Not here yet
+//!
+//! The overwrite mode (a send that never waits and a lagging receiver's
+//! `Lagged(n)`) is not implemented; neither are `Stream` for receivers and
+//! `Sender::closed()`.
+
+use alloc::alloc::{alloc, dealloc, handle_alloc_error};
+use core::alloc::Layout;
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+#[cfg(any(feature = "std", feature = "async"))]
+use core::pin::Pin;
+use core::ptr::NonNull;
+#[cfg(feature = "std")]
+use core::time::Duration;
+#[cfg(feature = "std")]
+use std::time::Instant;
+
+pub use crate::errors::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+pub use crate::errors::{RecvTimeoutError, SendTimeoutError};
+use crate::loom::lock::Lock;
+use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+#[cfg(any(feature = "std", feature = "async"))]
+use crate::waiters::{Node, State, IDLE};
+#[cfg(feature = "std")]
+use crate::waiters::{WAITING, WOKEN};
+use crate::waiters::{Side, Waiters, Wake};
+
+#[cfg(feature = "async")]
+mod futures;
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use futures::{RecvFuture, SendFuture};
+
+/// One slot of the ring.
+struct Slot<T> {
+    /// `2 * pos`: free for the send of `pos`; `2 * pos + 1`: holds `pos`.
+    seq: AtomicUsize,
+    /// Readers still to read the message (set by the send, under the lock).
+    remaining: AtomicUsize,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// What the lock guards.
+struct Counts {
+    /// The next position to send.
+    tail: usize,
+    /// Receivers counted in each new message.
+    active: usize,
+    /// Active and detached receivers.
+    receivers: usize,
+    senders: usize,
+    closed: bool,
+}
+
+/// The shared state; the ring's slots follow it in the same allocation.
+struct Shared<T> {
+    /// Every handle (sender, receiver, detached receiver); the last frees.
+    refs: AtomicUsize,
+    counts: Lock<Counts>,
+    /// `counts.closed`, readable without the lock.
+    closed: AtomicBool,
+    cap: usize,
+    slots: NonNull<Slot<T>>,
+    /// Waiting receivers (`Rx`) and senders (`Tx`); no messages in nodes.
+    waiters: Waiters<()>,
+}
+
+/// A receive's outcome short of a message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Empty {
+    /// Nothing at the cursor yet.
+    Empty,
+    /// Closed, and everything sent before the close was read.
+    Disconnected,
+}
+
+/// Up to this many receivers are woken per lock acquisition.
+const WAKE_BATCH: usize = 16;
+
+impl<T> Shared<T> {
+    fn layout(cap: usize) -> (Layout, usize) {
+        Layout::new::<Self>()
+            .extend(Layout::array::<Slot<T>>(cap).expect("broadcast capacity too large"))
+            .expect("broadcast capacity too large")
+    }
+
+    fn allocate(cap: usize) -> NonNull<Self> {
+        assert!(cap != 0, "broadcast capacity must be at least 1");
+        assert!(
+            cap <= usize::MAX / 8,
+            "broadcast capacity too large (at most usize::MAX / 8)"
+        );
+        let (layout, offset) = Self::layout(cap);
+        // SAFETY: the layout is not zero-sized (the header has counters).
+        let base = unsafe { alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            handle_alloc_error(layout)
+        };
+        // SAFETY: `offset` is within the allocation (`Layout::extend`).
+        let slots = unsafe { base.add(offset) }.cast::<Slot<T>>();
+        for i in 0..cap {
+            // SAFETY: slot `i` is within the allocation and not yet shared.
+            unsafe {
+                slots.add(i).write(Slot {
+                    seq: AtomicUsize::new(i.wrapping_mul(2)),
+                    remaining: AtomicUsize::new(0),
+                    value: UnsafeCell::new(MaybeUninit::uninit()),
+                });
+            }
+        }
+        let this = base.cast::<Self>();
+        // SAFETY: `base` is valid for a `Self` (the layout starts with one).
+        unsafe {
+            this.as_ptr().write(Self {
+                refs: AtomicUsize::new(2),
+                counts: Lock::new(Counts {
+                    tail: 0,
+                    active: 1,
+                    receivers: 1,
+                    senders: 1,
+                    closed: false,
+                }),
+                closed: AtomicBool::new(false),
+                cap,
+                slots,
+                waiters: Waiters::new(),
+            });
+        }
+        this
+    }
+
+    /// Drops what is left and frees the allocation.
+    ///
+    /// # Safety
+    ///
+    /// `this` came from `allocate`, and no handle or future uses it any more.
+    unsafe fn free(this: NonNull<Self>) {
+        // SAFETY: live until the dealloc below; nobody else uses it.
+        let shared = unsafe { this.as_ref() };
+        let cap = shared.cap;
+        for i in 0..cap {
+            let slot = shared.slot_at(i);
+            // ORDERING: Relaxed: the last handle's Acquire fence ordered
+            // every other handle's accesses before this.
+            if slot.seq.load(Ordering::Relaxed) % 2 == 1 {
+                // Every receiver releases its unread slots, so this does not
+                // happen; if it did, the value would be dropped here once.
+                // SAFETY: an odd sequence means the slot holds a value, which
+                // nobody else can reach now.
+                slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            }
+        }
+        let (layout, _) = Self::layout(cap);
+        // SAFETY: per the contract; the slots' drop is trivial apart from
+        // the values handled above, and `Slot` holds no other resources
+        // (under loom its cells are dropped here too).
+        unsafe {
+            for i in 0..cap {
+                shared.slots.add(i).drop_in_place();
+            }
+            this.as_ptr().drop_in_place();
+            dealloc(this.as_ptr().cast(), layout);
+        }
+    }
+
+    /// Gives up one handle's reference; the last frees.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns one reference and does not use `this` afterwards.
+    unsafe fn release_ref(this: NonNull<Self>) {
+        // SAFETY: our reference keeps it alive.
+        let shared = unsafe { this.as_ref() };
+        // ORDERING: Release: our accesses happen before the free; the last
+        // one's Acquire fence pairs with every other's Release (as `Arc`).
+        if shared.refs.fetch_sub(1, Ordering::Release) == 1 {
+            // ORDERING: Acquire, see above.
+            fence(Ordering::Acquire);
+            // SAFETY: the last reference.
+            unsafe { Self::free(this) };
+        }
+    }
+
+    fn acquire_ref(&self) {
+        // ORDERING: Relaxed: made from a live handle (as `Arc::clone`).
+        let old = self.refs.fetch_add(1, Ordering::Relaxed);
+        assert!(old < isize::MAX as usize, "too many broadcast handles");
+    }
+
+    fn slot_at(&self, index: usize) -> &Slot<T> {
+        debug_assert!(index < self.cap);
+        // SAFETY: `index < cap`, and the slots live as long as `self`.
+        unsafe { &*self.slots.as_ptr().add(index) }
+    }
+
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        self.slot_at(pos % self.cap)
+    }
+
+    /// Closes the channel (once) and wakes every waiter. Returns whether
+    /// this call closed it.
+    fn close(&self) -> bool {
+        {
+            let mut counts = self.counts.lock();
+            if counts.closed {
+                return false;
+            }
+            counts.closed = true;
+            // ORDERING: Release, under the lock after every send that got
+            // in: a receiver that loads `true` (Acquire) sees every message
+            // published before the close.
+            self.closed.store(true, Ordering::Release);
+        }
+        self.waiters.disconnect();
+        true
+    }
+
+    // ---- sending ---------------------------------------------------------
+
+    /// One try at sending. `Ok(wake)`: sent (or dropped for want of active
+    /// receivers); `wake` is the number of waiting receivers to wake, at
+    /// most (0 when nobody waits).
+    fn send_step(&self, msg: T) -> Result<usize, TrySendError<T>> {
+        let mut counts = self.counts.lock();
+        if counts.closed {
+            return Err(TrySendError::Disconnected(msg));
+        }
+        if counts.active == 0 {
+            drop(counts);
+            // Nobody is there to see it: dropped after the lock.
+            drop(msg);
+            return Ok(0);
+        }
+        let pos = counts.tail;
+        let slot = self.slot(pos);
+        // ORDERING: Acquire pairs with the Release store of the slot's last
+        // reader (`free_slot`): its move or drop of the old value happens
+        // before our write.
+        if slot.seq.load(Ordering::Acquire) != pos.wrapping_mul(2) {
+            return Err(TrySendError::Full(msg));
+        }
+        // SAFETY: the slot is free (even sequence for our position: its last
+        // reader is done with it), and only the lock holder writes a free
+        // slot.
+        slot.value.with_mut(|v| unsafe { (*v).write(msg) });
+        // ORDERING: Relaxed: published by the Release store below (and read
+        // by releasing receivers under or after the lock).
+        slot.remaining.store(counts.active, Ordering::Relaxed);
+        // ORDERING: Release pairs with the receivers' Acquire load of the
+        // sequence: the value and the count are visible to whoever sees it.
+        slot.seq
+            .store(pos.wrapping_mul(2).wrapping_add(1), Ordering::Release);
+        counts.tail = pos.wrapping_add(1);
+        let active = counts.active;
+        drop(counts);
+        // The publisher's half of the lost wake-up window (module docs).
+        Ok(if self.waiters.has_waiters(Side::Rx) {
+            active
+        } else {
+            0
+        })
+    }
+
+    /// Wakes up to `bound` waiting receivers, in batches, never under the
+    /// lock, all of them even if a waker panics (`waiters.rs`, rule 4).
+    fn wake_receivers(&self, bound: usize) {
+        if bound == 0 {
+            return;
+        }
+        let mut batch: [Option<Wake>; WAKE_BATCH] = Default::default();
+        let mut count = 0;
+        {
+            let mut locked = self.waiters.lock();
+            while count < WAKE_BATCH.min(bound) {
+                match locked.pop_front(Side::Rx) {
+                    Some(wake) => {
+                        batch[count] = Some(wake);
+                        count += 1;
+                    }
+                    None => break,
+                }
+            }
+        }
+        let more = count == WAKE_BATCH && bound > WAKE_BATCH;
+        crate::waiters::both(
+            || crate::waiters::fire_all(batch.iter_mut().filter_map(Option::take)),
+            || {
+                if more {
+                    self.wake_receivers(bound - WAKE_BATCH);
+                }
+            },
+        );
+    }
+
+    // ---- receiving -------------------------------------------------------
+
+    /// Marks the slot of `pos` free for the send of `pos + cap`; returns
+    /// whether a sender may be waiting (the freeing half of the window).
+    fn free_slot(&self, pos: usize) -> bool {
+        let slot = self.slot(pos);
+        // ORDERING: Release pairs with the send's Acquire load: our move or
+        // drop of the value happens before the next write.
+        slot.seq.store(
+            pos.wrapping_add(self.cap).wrapping_mul(2),
+            Ordering::Release,
+        );
+        self.waiters.has_waiters(Side::Tx)
+    }
+
+    /// One try at reading position `cursor`: the message and whether a
+    /// sender may wait for the slot freed.
+    fn recv_step(&self, cursor: usize) -> Result<(T, bool), Empty>
+    where
+        T: Clone,
+    {
+        let slot = self.slot(cursor);
+        let ready = cursor.wrapping_mul(2).wrapping_add(1);
+        // ORDERING: Acquire pairs with the send's Release store: the value
+        // and reader count are visible.
+        if slot.seq.load(Ordering::Acquire) != ready {
+            // ORDERING: Acquire pairs with the Release store in `close`,
+            // made under the lock after every send: then the re-load below
+            // sees any message sent before the close.
+            if !self.closed.load(Ordering::Acquire) {
+                return Err(Empty::Empty);
+            }
+            // ORDERING: Acquire, as above.
+            if slot.seq.load(Ordering::Acquire) != ready {
+                return Err(Empty::Disconnected);
+            }
+        }
+        // ORDERING: Acquire pairs with the other readers' AcqRel decrements:
+        // when we read 1, their clones are done.
+        if slot.remaining.load(Ordering::Acquire) == 1 {
+            // SAFETY: we are the last reader (every other counted reader
+            // decremented), so nobody else reads the value; the slot holds
+            // it (odd sequence for our cursor) and we take it out once.
+            let msg = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+            return Ok((msg, self.free_slot(cursor)));
+        }
+        // SAFETY: the slot holds the value and keeps it while our count is
+        // in `remaining`; other readers only read it too (shared access).
+        let msg = slot
+            .value
+            .with(|v| unsafe { (*v).assume_init_ref() }.clone());
+        Ok((msg, self.release_slot(cursor)))
+    }
+
+    /// Gives up this reader's count on `pos`; the last one drops the value
+    /// (user code, no lock held) and frees the slot. Returns whether a
+    /// sender may be waiting.
+    fn release_slot(&self, pos: usize) -> bool {
+        let slot = self.slot(pos);
+        // ORDERING: AcqRel: Release so our clone happens before the last
+        // reader's drop; Acquire so the last reader sees every other clone
+        // done.
+        if slot.remaining.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return false;
+        }
+        /// Frees the slot (and wakes a sender) if the value's `Drop`
+        /// panics; on the normal path it is forgotten.
+        struct Free<'a, T>(&'a Shared<T>, usize);
+        impl<T> Drop for Free<'_, T> {
+            fn drop(&mut self) {
+                if self.0.free_slot(self.1) {
+                    self.0.waiters.notify_one(Side::Tx);
+                }
+            }
+        }
+        let free = Free(self, pos);
+        // SAFETY: we were the last reader: nobody reads the value any more,
+        // and it is dropped once (the slot is freed right after).
+        slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+        core::mem::forget(free);
+        self.free_slot(pos)
+    }
+
+    /// Releases positions `from..to` (a leaving receiver's unread ones),
+    /// continuing if a value's `Drop` panics, then wakes the senders that
+    /// may wait for the freed slots.
+    fn release_range(&self, from: usize, to: usize) {
+        /// Releases the rest of the range when dropped.
+        struct Rest<'a, T> {
+            shared: &'a Shared<T>,
+            next: usize,
+            to: usize,
+            wake: usize,
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                while self.next != self.to {
+                    let pos = self.next;
+                    self.next = pos.wrapping_add(1);
+                    if self.shared.release_slot(pos) {
+                        self.wake += 1;
+                    }
+                }
+                for _ in 0..self.wake {
+                    self.shared.waiters.notify_one(Side::Tx);
+                }
+            }
+        }
+        drop(Rest {
+            shared: self,
+            next: from,
+            to,
+            wake: 0,
+        });
+    }
+
+    /// Registers an active receiver at the current tail; its cursor.
+    fn join(&self) -> usize {
+        let mut counts = self.counts.lock();
+        counts.active += 1;
+        counts.receivers += 1;
+        counts.tail
+    }
+
+    /// An active receiver at `cursor` leaves (`detach`: it stays a receiver).
+    fn leave_active(&self, cursor: usize, detach: bool) {
+        let (tail, last) = {
+            let mut counts = self.counts.lock();
+            counts.active -= 1;
+            if !detach {
+                counts.receivers -= 1;
+            }
+            (counts.tail, counts.receivers == 0)
+        };
+        crate::waiters::both(
+            || self.release_range(cursor, tail),
+            || {
+                if last {
+                    self.close();
+                }
+            },
+        );
+    }
+
+    /// Whether `node`'s registration is done: `false` if the channel has
+    /// closed (the caller re-checks, which sees it).
+    #[cfg(any(feature = "std", feature = "async"))]
+    fn register(&self, side: Side, node: Pin<&Node<()>>, wake: Wake) -> Option<Wake> {
+        let mut locked = self.waiters.lock();
+        if locked.is_disconnected() {
+            return Some(wake);
+        }
+        let replaced = locked.register(side, node, wake);
+        drop(locked);
+        // The registrant's half of the lost wake-up window (module docs).
+        // ORDERING: SeqCst fence pairs with the notifier's fence in
+        // `Waiters::has_waiters`.
+        fence(Ordering::SeqCst);
+        replaced
+    }
+
+    /// Leaves after a try that succeeded or ended the wait, given the
+    /// node's state before it. Senders pass an unused or used wake-up on
+    /// (the freed slot may not have been this one's); receivers never need
+    /// to (every waiting receiver is woken by each send).
+    #[cfg(any(feature = "std", feature = "async"))]
+    fn leave(&self, side: Side, node: Pin<&Node<()>>, before: State) {
+        if before == IDLE {
+            return;
+        }
+        match side {
+            Side::Tx => {
+                let _: Option<()> = self.waiters.leave(side, node);
+            }
+            _ => {
+                let _: Option<()> = self.waiters.leave_used(side, node);
+            }
+        }
+    }
+}
+
+/// Hands a received message back, and puts it into `rescued` if the user
+/// code `f` (waking a sender) panics.
+fn deliver<T>(rescued: &mut Option<T>, msg: T, f: impl FnOnce()) -> T {
+    /// Keeps the message in the receiver on unwind.
+    struct Hold<'a, T>(&'a mut Option<T>, Option<T>);
+    impl<T> Drop for Hold<'_, T> {
+        fn drop(&mut self) {
+            if let Some(msg) = self.1.take() {
+                *self.0 = Some(msg);
+            }
+        }
+    }
+    let mut hold = Hold(rescued, Some(msg));
+    f();
+    hold.1.take().expect("held until `f` returned")
+}
+
+/// Makes a broadcast channel whose ring holds `capacity` messages: every
+/// active receiver sees every message sent after it joined, and a send waits
+/// while the slowest active receiver is `capacity` messages behind.
+///
+/// The ring and the shared state are the channel's one allocation; nothing
+/// is allocated per message or per waiter.
+///
+/// # Panics
+///
+/// If `capacity` is 0 (a broadcast rendezvous is not offered), or more than
+/// `usize::MAX / 8`.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mpmc::broadcast::channel(4);
+/// let mut rx2 = tx.subscribe();
+/// tx.send(7).unwrap();
+/// assert_eq!(rx.recv(), Ok(7));
+/// assert_eq!(rx2.recv(), Ok(7));
+/// ```
+pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let shared = Shared::<T>::allocate(capacity);
+    (
+        Sender {
+            shared,
+            _marker: PhantomData,
+        },
+        Receiver {
+            shared,
+            cursor: 0,
+            rescued: None,
+            _marker: PhantomData,
+        },
+    )
+}
+
+/// The sending side of a broadcast channel. Clone it for more senders.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mpmc::broadcast::channel(1);
+/// let tx2 = tx.clone();
+/// std::thread::spawn(move || tx2.send(1).unwrap());
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub struct Sender<T> {
+    shared: NonNull<Shared<T>>,
+    _marker: crate::chan::HandleMarker<T>,
+}
+
+// SAFETY: a `Sender` moves `T`s into the ring, where receivers on other
+// threads clone them through `&T` at the same time: `T: Send + Sync`. The
+// shared state is synchronised by its atomics and lock.
+unsafe impl<T: Send + Sync> Send for Sender<T> {}
+// SAFETY: every method takes `&self` and is safe to call concurrently.
+unsafe impl<T: Send + Sync> Sync for Sender<T> {}
+
+impl<T> Sender<T> {
+    fn shared(&self) -> &Shared<T> {
+        // SAFETY: our reference keeps the allocation alive.
+        unsafe { self.shared.as_ref() }
+    }
+
+    /// Sends `msg` if there is room now: the message back in
+    /// [`TrySendError::Full`] if the slowest active receiver is `capacity`
+    /// behind, or in [`TrySendError::Disconnected`] if the channel is
+    /// closed. With no active receiver (all detached) the message is dropped
+    /// and this returns `Ok(())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpmc::broadcast::TrySendError;
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
+    /// ```
+    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        let wake = self.shared().send_step(msg)?;
+        self.shared().wake_receivers(wake);
+        Ok(())
+    }
+
+    /// Sends `msg`, blocking while the channel is full; the message back if
+    /// the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// let t = std::thread::spawn(move || {
+    ///     tx.send(1).unwrap();
+    ///     tx.send(2).unwrap(); // waits until `rx` read 1
+    /// });
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert_eq!(rx.recv(), Ok(2));
+    /// t.join().unwrap();
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
+        self.send_blocking(msg, None).map_err(|e| match e {
+            SendTimeoutError::Timeout(_) => unreachable!("no deadline"),
+            SendTimeoutError::Disconnected(msg) => SendError(msg),
+        })
+    }
+
+    /// Sends `msg`, blocking at most `timeout` while the channel is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpmc::broadcast::SendTimeoutError;
+    /// use std::time::Duration;
+    /// let (tx, _rx) = mpmc::broadcast::channel(1);
+    /// tx.send(1).unwrap();
+    /// let got = tx.send_timeout(2, Duration::from_millis(10));
+    /// assert_eq!(got, Err(SendTimeoutError::Timeout(2)));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_blocking(msg, Instant::now().checked_add(timeout))
+    }
+
+    /// Sends `msg`, blocking until `deadline` at most while the channel is
+    /// full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// tx.send_deadline(1, Instant::now() + Duration::from_secs(1)).unwrap();
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.send_blocking(msg, Some(deadline))
+    }
+
+    #[cfg(feature = "std")]
+    fn send_blocking(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        let shared = self.shared();
+        let msg = match shared.send_step(msg) {
+            Ok(wake) => {
+                shared.wake_receivers(wake);
+                return Ok(());
+            }
+            Err(TrySendError::Disconnected(msg)) => {
+                return Err(SendTimeoutError::Disconnected(msg))
+            }
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        let mut msg = Some(msg);
+        // Rule 3: the node lives in a guard that unlinks it however we leave.
+        let waiting = core::pin::pin!(crate::waiters::Waiting::new(&shared.waiters, Side::Tx));
+        let node = waiting.as_ref().node();
+        let mut before = IDLE;
+        loop {
+            let m = msg.take().expect("unsent");
+            match shared.send_step(m) {
+                Ok(wake) => {
+                    shared.leave(Side::Tx, node, before);
+                    shared.wake_receivers(wake);
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(m)) => {
+                    shared.leave(Side::Tx, node, before);
+                    return Err(SendTimeoutError::Disconnected(m));
+                }
+                Err(TrySendError::Full(m)) => msg = Some(m),
+            }
+            if expired(deadline) {
+                // The guard leaves, passing on a wake-up we got.
+                return Err(SendTimeoutError::Timeout(msg.take().expect("unsent")));
+            }
+            if before != WAITING {
+                let thread = Wake::Thread(crate::loom::thread::current());
+                drop(shared.register(Side::Tx, node, thread));
+                before = WAITING;
+                // Re-check after the registration (the loop's try).
+                continue;
+            }
+            before = if crate::waiters::park_while_waiting(node, deadline, false) {
+                WOKEN
+            } else {
+                WAITING
+            };
+        }
+    }
+
+    /// Sends `msg` asynchronously: the future completes once the message is
+    /// in the ring, or with the message back if the channel is closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// A pending send has not happened: the message stays in the future
+    /// until the poll that puts it into the ring. Dropping the future drops
+    /// the message; [`SendFuture::cancel`] hands it back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// futures::executor::block_on(tx.send_async(5)).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
+        SendFuture::new(self, msg)
+    }
+
+    /// A new active receiver, which sees the messages sent from now on. On
+    /// a closed channel it reports [`RecvError`] at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(2);
+    /// tx.send(1).unwrap();
+    /// let mut late = tx.subscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(late.recv(), Ok(2)); // 1 was sent before it joined
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn subscribe(&self) -> Receiver<T> {
+        let shared = self.shared();
+        shared.acquire_ref();
+        Receiver {
+            shared: self.shared,
+            cursor: shared.join(),
+            rescued: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Closes the channel: sends fail from now on, receivers get what was
+    /// sent before and then [`RecvError`]. Returns whether this call closed
+    /// it (`false` if it was closed already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(2);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(tx.send(2).is_err());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert!(rx.recv().is_err());
+    /// ```
+    pub fn close(&self) -> bool {
+        self.shared().close()
+    }
+
+    /// Whether the channel is closed (by [`close`](Self::close), or because
+    /// every receiver, active or detached, is gone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel::<u8>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Acquire pairs with the Release store in `close`.
+        self.shared().closed.load(Ordering::Acquire)
+    }
+
+    /// How many messages are in the ring: sent and not yet read by every
+    /// active receiver. A snapshot; it scans the ring (`O(capacity)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        let shared = self.shared();
+        let tail = shared.counts.lock().tail;
+        (1..=shared.cap)
+            .filter(|back| {
+                let pos = tail.wrapping_sub(*back);
+                // ORDERING: Relaxed: a snapshot for the caller.
+                shared.slot(pos).seq.load(Ordering::Relaxed) == pos.wrapping_mul(2).wrapping_add(1)
+            })
+            .count()
+    }
+
+    /// Whether [`len`](Self::len) is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::broadcast::channel::<u8>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ring's size, fixed at creation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::broadcast::channel::<u8>(4);
+    /// assert_eq!(tx.capacity(), 4);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.shared().cap
+    }
+
+    /// How many active receivers there are (detached ones not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel::<u8>(4);
+    /// let _rx2 = tx.subscribe();
+    /// let _detached = rx.detach();
+    /// assert_eq!(tx.receiver_count(), 1);
+    /// ```
+    pub fn receiver_count(&self) -> usize {
+        self.shared().counts.lock().active
+    }
+
+    /// How many senders there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::broadcast::channel::<u8>(4);
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.sender_count(), 2);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.shared().counts.lock().senders
+    }
+
+    /// Whether both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::broadcast::channel::<u8>(4);
+    /// let (other, _orx) = mpmc::broadcast::channel::<u8>(4);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.shared == other.shared
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        let shared = self.shared();
+        shared.acquire_ref();
+        shared.counts.lock().senders += 1;
+        Self {
+            shared: self.shared,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        /// Gives up the reference even if a waker fired by the close panics.
+        struct Release<T>(NonNull<Shared<T>>);
+        impl<T> Drop for Release<T> {
+            fn drop(&mut self) {
+                // SAFETY: the sender's reference, given up once.
+                unsafe { Shared::release_ref(self.0) };
+            }
+        }
+        let release = Release(self.shared);
+        let shared = self.shared();
+        let last = {
+            let mut counts = shared.counts.lock();
+            counts.senders -= 1;
+            counts.senders == 0
+        };
+        if last {
+            shared.close();
+        }
+        drop(release);
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving side of a broadcast channel: its own cursor into the ring.
+///
+/// Cloning it (or [`Sender::subscribe`]) makes a new active receiver that
+/// starts at the current tail: it sees the messages sent after it joined,
+/// not the ones its original has yet to read.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mpmc::broadcast::channel(2);
+/// tx.send(1).unwrap();
+/// let mut rx2 = rx.clone(); // joins now: does not see 1
+/// tx.send(2).unwrap();
+/// assert_eq!(rx.recv(), Ok(1));
+/// assert_eq!(rx.recv(), Ok(2));
+/// assert_eq!(rx2.recv(), Ok(2));
+/// ```
+pub struct Receiver<T> {
+    shared: NonNull<Shared<T>>,
+    /// The next position to read.
+    cursor: usize,
+    /// A message received while a waker we fired panicked: returned first.
+    rescued: Option<T>,
+    _marker: crate::chan::HandleMarker<T>,
+}
+
+// SAFETY: a receiver clones `T`s through `&T` while other receivers on
+// other threads do the same, and moves `T`s out: `T: Send + Sync`.
+unsafe impl<T: Send + Sync> Send for Receiver<T> {}
+// SAFETY: the `&self` methods only read the shared, synchronised state.
+unsafe impl<T: Send + Sync> Sync for Receiver<T> {}
+
+impl<T: Clone> Receiver<T> {
+    fn shared(&self) -> &Shared<T> {
+        // SAFETY: our reference keeps the allocation alive.
+        unsafe { self.shared.as_ref() }
+    }
+
+    /// One try, with the follow-up `leave` run before the sender wake-up.
+    fn step(&mut self, leave: impl FnOnce()) -> Result<T, Empty> {
+        if let Some(msg) = self.rescued.take() {
+            leave();
+            return Ok(msg);
+        }
+        // SAFETY: our reference keeps the allocation alive; the reference
+        // is not tied to `self`, whose fields we update below.
+        let shared: &Shared<T> = unsafe { self.shared.as_ref() };
+        let (msg, wake_tx) = shared.recv_step(self.cursor)?;
+        self.cursor = self.cursor.wrapping_add(1);
+        Ok(deliver(&mut self.rescued, msg, || {
+            leave();
+            if wake_tx {
+                shared.waiters.notify_one(Side::Tx);
+            }
+        }))
+    }
+
+    /// Receives the next message if it is there: [`TryRecvError::Empty`]
+    /// if not, [`TryRecvError::Disconnected`] if the channel is closed and
+    /// everything sent before was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpmc::broadcast::TryRecvError;
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.step(|| {}).map_err(|e| match e {
+            Empty::Empty => TryRecvError::Empty,
+            Empty::Disconnected => TryRecvError::Disconnected,
+        })
+    }
+
+    /// Receives the next message, blocking until one is sent;
+    /// [`RecvError`] once the channel is closed and everything sent before
+    /// was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// std::thread::spawn(move || tx.send("hi").unwrap());
+    /// assert_eq!(rx.recv(), Ok("hi"));
+    /// assert!(rx.recv().is_err()); // the sender is gone
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv(&mut self) -> Result<T, RecvError> {
+        self.recv_blocking(None).map_err(|_| RecvError)
+    }
+
+    /// Receives the next message, blocking at most `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpmc::broadcast::RecvTimeoutError;
+    /// use std::time::Duration;
+    /// let (_tx, mut rx) = mpmc::broadcast::channel::<u8>(1);
+    /// let got = rx.recv_timeout(Duration::from_millis(10));
+    /// assert_eq!(got, Err(RecvTimeoutError::Timeout));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_blocking(Instant::now().checked_add(timeout))
+    }
+
+    /// Receives the next message, blocking until `deadline` at most.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// tx.send(3).unwrap();
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(rx.recv_deadline(deadline), Ok(3));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_deadline(&mut self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.recv_blocking(Some(deadline))
+    }
+
+    #[cfg(feature = "std")]
+    fn recv_blocking(&mut self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        match self.step(|| {}) {
+            Ok(msg) => return Ok(msg),
+            Err(Empty::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(Empty::Empty) => {}
+        }
+        // SAFETY: as in `step`.
+        let shared: &Shared<T> = unsafe { self.shared.as_ref() };
+        // Rule 3: the node lives in a guard that unlinks it however we leave.
+        let waiting = core::pin::pin!(crate::waiters::Waiting::new(&shared.waiters, Side::Rx));
+        let node = waiting.as_ref().node();
+        let mut before = IDLE;
+        loop {
+            if before != WAITING {
+                let thread = Wake::Thread(crate::loom::thread::current());
+                drop(shared.register(Side::Rx, node, thread));
+                before = WAITING;
+            } else {
+                before = if crate::waiters::park_while_waiting(node, deadline, false) {
+                    WOKEN
+                } else {
+                    WAITING
+                };
+            }
+            match self.step(|| shared.leave(Side::Rx, node, before)) {
+                Ok(msg) => return Ok(msg),
+                Err(Empty::Disconnected) => {
+                    shared.leave(Side::Rx, node, before);
+                    return Err(RecvTimeoutError::Disconnected);
+                }
+                Err(Empty::Empty) => {}
+            }
+            if expired(deadline) {
+                return Err(RecvTimeoutError::Timeout);
+            }
+        }
+    }
+
+    /// Receives the next message asynchronously.
+    ///
+    /// # Cancel safety
+    ///
+    /// The cursor advances only in the poll that returns the message:
+    /// dropping a pending future loses nothing, and the next receive gets
+    /// the same message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(1);
+    /// tx.send(9).unwrap();
+    /// assert_eq!(futures::executor::block_on(rx.recv_async()), Ok(9));
+    /// ```
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub fn recv_async(&mut self) -> RecvFuture<'_, T> {
+        RecvFuture::new(self)
+    }
+
+    /// A blocking iterator over the messages, until the channel is closed
+    /// and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn iter(&mut self) -> Iter<'_, T> {
+        Iter { receiver: self }
+    }
+
+    /// An iterator over the messages there now, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mpmc::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    pub fn try_iter(&mut self) -> TryIter<'_, T> {
+        TryIter { receiver: self }
+    }
+
+    /// Makes this receiver a detached one: it releases every message it
+    /// had not read and holds nothing back from now on, but keeps the
+    /// channel open. A message it had rescued (see the module docs) is
+    /// dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel(1);
+    /// tx.send(1).unwrap();
+    /// let detached = rx.detach();
+    /// tx.send(2).unwrap(); // not full: nobody active holds 1
+    /// let mut rx = detached.attach();
+    /// tx.send(3).unwrap();
+    /// assert_eq!(rx.recv(), Ok(3));
+    /// ```
+    pub fn detach(self) -> DetachedReceiver<T> {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: read out once; `this` is not dropped.
+        let rescued = unsafe { core::ptr::read(&this.rescued) };
+        this.shared().leave_active(this.cursor, true);
+        drop(rescued);
+        DetachedReceiver {
+            shared: this.shared,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Whether the channel is closed (messages sent before may remain).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel::<u8>(1);
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Acquire pairs with the Release store in `close`.
+        self.shared().closed.load(Ordering::Acquire)
+    }
+}
+
+impl<T: Clone> Clone for Receiver<T> {
+    /// A new active receiver at the current tail (see the type's docs).
+    fn clone(&self) -> Self {
+        let shared = self.shared();
+        shared.acquire_ref();
+        Self {
+            shared: self.shared,
+            cursor: shared.join(),
+            rescued: None,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        /// Gives up the reference even if a message's drop panics.
+        struct Release<T>(NonNull<Shared<T>>);
+        impl<T> Drop for Release<T> {
+            fn drop(&mut self) {
+                // SAFETY: the receiver's reference, given up once.
+                unsafe { Shared::release_ref(self.0) };
+            }
+        }
+        let release = Release(self.shared);
+        // SAFETY: our reference keeps the allocation alive.
+        let shared = unsafe { self.shared.as_ref() };
+        shared.leave_active(self.cursor, false);
+        drop(self.rescued.take());
+        drop(release);
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("cursor", &self.cursor)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A receiver that holds nothing back: it reads nothing and keeps the
+/// channel open until it is dropped. [`attach`](Self::attach) it to read
+/// again, from the messages sent after that.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mpmc::broadcast::channel(1);
+/// let detached = rx.detach();
+/// tx.send(1).unwrap(); // nobody active: dropped, and nothing is full
+/// tx.send(2).unwrap();
+/// assert!(!tx.is_closed());
+/// drop(detached);
+/// assert!(tx.is_closed());
+/// ```
+pub struct DetachedReceiver<T> {
+    shared: NonNull<Shared<T>>,
+    _marker: crate::chan::HandleMarker<T>,
+}
+
+// SAFETY: as for `Receiver` (it can become one).
+unsafe impl<T: Send + Sync> Send for DetachedReceiver<T> {}
+// SAFETY: it has no `&self` method that touches shared data unsynchronised.
+unsafe impl<T: Send + Sync> Sync for DetachedReceiver<T> {}
+
+impl<T> DetachedReceiver<T> {
+    /// An active receiver again, at the current tail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel(2);
+    /// let detached = rx.detach();
+    /// tx.send(1).unwrap();
+    /// let mut rx = detached.attach();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
+    pub fn attach(self) -> Receiver<T> {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: our reference keeps the allocation alive.
+        let shared = unsafe { this.shared.as_ref() };
+        let cursor = {
+            let mut counts = shared.counts.lock();
+            counts.active += 1;
+            counts.tail
+        };
+        Receiver {
+            shared: this.shared,
+            cursor,
+            rescued: None,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> Clone for DetachedReceiver<T> {
+    fn clone(&self) -> Self {
+        // SAFETY: our reference keeps the allocation alive.
+        let shared = unsafe { self.shared.as_ref() };
+        shared.acquire_ref();
+        shared.counts.lock().receivers += 1;
+        Self {
+            shared: self.shared,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for DetachedReceiver<T> {
+    fn drop(&mut self) {
+        // SAFETY: our reference keeps the allocation alive.
+        let shared = unsafe { self.shared.as_ref() };
+        let last = {
+            let mut counts = shared.counts.lock();
+            counts.receivers -= 1;
+            counts.receivers == 0
+        };
+        crate::waiters::both(
+            || {
+                if last {
+                    shared.close();
+                }
+            },
+            // SAFETY: our reference, given up once.
+            || unsafe { Shared::release_ref(self.shared) },
+        );
+    }
+}
+
+impl<T> fmt::Debug for DetachedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DetachedReceiver").finish_non_exhaustive()
+    }
+}
+
+/// The iterator of [`Receiver::iter`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    receiver: &'a mut Receiver<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T: Clone> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv().ok()
+    }
+}
+
+/// The iterator of [`Receiver::try_iter`].
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    receiver: &'a mut Receiver<T>,
+}
+
+impl<T: Clone> Iterator for TryIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+#[cfg(feature = "std")]
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
