@@ -446,18 +446,37 @@ impl<T> Chan<T> {
 
     #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        if let Flavor::Zero(_) = self.flavor {
-            return zero::try_recv(&self.waiters);
-        }
-        match self.recv_step() {
+        let array = match &self.flavor {
+            Flavor::Array(array) => array,
+            Flavor::Zero(_) => return zero::try_recv(&self.waiters),
+        };
+        match array.recv() {
             Ok((msg, false)) => Ok(msg),
             // Room made for a waiting sender: wake it, holding the message so
             // that a panicking waker cannot lose it.
-            Ok((msg, true)) => Ok(self
-                .waiters
-                .hold_during(msg, || self.waiters.notify_one(Side::Tx))),
-            Err(Outcome::Disconnected) => Err(TryRecvError::Disconnected),
-            Err(Outcome::Idle | Outcome::Busy) => Err(TryRecvError::Empty),
+            Ok((msg, true)) => Ok(self.recv_made_room(msg)),
+            Err(outcome) => self.recv_missed(outcome),
+        }
+    }
+
+    /// A receive made room for a waiting sender: wake it, holding the
+    /// message meanwhile so that a panicking waker cannot lose it. Out of
+    /// line: the fast path keeps the message in a register.
+    #[cold]
+    #[inline(never)]
+    fn recv_made_room(&self, msg: T) -> T {
+        self.waiters
+            .hold_during(msg, || self.waiters.notify_one(Side::Tx))
+    }
+
+    /// A receive found the queue empty (or busy, or disconnected): a message
+    /// rescued from a receive that a panicking waker interrupted comes next.
+    #[cold]
+    fn recv_missed(&self, outcome: Outcome) -> Result<T, TryRecvError> {
+        match self.waiters.take_rescued() {
+            Some(msg) => Ok(msg),
+            None if outcome == Outcome::Disconnected => Err(TryRecvError::Disconnected),
+            None => Err(TryRecvError::Empty),
         }
     }
 

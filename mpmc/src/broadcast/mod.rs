@@ -148,9 +148,9 @@ use crate::loom::lock::Lock;
 use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 #[cfg(any(feature = "std", feature = "async"))]
 use crate::waiters::{Node, State, IDLE};
+use crate::waiters::{Side, Waiters, Wake};
 #[cfg(feature = "std")]
 use crate::waiters::{WAITING, WOKEN};
-use crate::waiters::{Side, Waiters, Wake};
 
 #[cfg(feature = "async")]
 mod futures;

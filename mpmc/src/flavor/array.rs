@@ -112,6 +112,60 @@ pub(super) struct Slot<T> {
     pub(super) msg: UnsafeCell<MaybeUninit<T>>,
 }
 
+/// Where a send's message comes from: a value (`try_send`, the futures'
+/// fast path), or the `Held` place of a blocking send, copied from by
+/// pointer so that a large message is not copied through the frames of a
+/// wait (`held.rs`). Monomorphised, so the by-value send is the plain move it
+/// always was.
+pub(crate) trait Put<T> {
+    /// Writes the message into `dst`, which owns it afterwards.
+    ///
+    /// # Safety
+    ///
+    /// `dst` is valid for a write of a `T` and owned by the caller.
+    unsafe fn put(self, dst: *mut T);
+
+    /// The message as a value (the overflow pushes values).
+    fn into_value(self) -> T;
+}
+
+/// A message passed by value.
+pub(crate) struct ByValue<T>(pub(crate) T);
+
+impl<T> Put<T> for ByValue<T> {
+    #[inline(always)]
+    unsafe fn put(self, dst: *mut T) {
+        // SAFETY: forwarded contract.
+        unsafe { dst.write(self.0) };
+    }
+
+    #[inline(always)]
+    fn into_value(self) -> T {
+        self.0
+    }
+}
+
+/// A message in a blocking send's `Held` place.
+pub(crate) struct ByRef<'a, T>(pub(crate) &'a mut Held<T>);
+
+impl<T> Put<T> for ByRef<'_, T> {
+    #[inline(always)]
+    unsafe fn put(self, dst: *mut T) {
+        // SAFETY: the held message is live (a send only puts a message it
+        // has), `dst` is valid per the contract, and the place gives up
+        // ownership right after the copy.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.0.as_ptr(), dst, 1);
+            self.0.moved();
+        }
+    }
+
+    #[inline(always)]
+    fn into_value(self) -> T {
+        self.0.take()
+    }
+}
+
 /// What a step saw when it could not proceed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -152,6 +206,13 @@ pub(crate) struct Array<T> {
     slots: NonNull<Slot<T>>,
     pub(super) cap: usize,
     one_lap: usize,
+    /// `one_lap - 1`: a position's index bits.
+    mask: usize,
+    /// `cap - 1`: the last index.
+    last: usize,
+    /// What `next` adds to the last index's position: to index 0 of the
+    /// next lap (`one_lap - last`).
+    wrap_step: usize,
     barriers: Barriers,
     /// `unbounded` only: where sends go while the ring is full.
     pub(super) overflow: Option<Overflow<T>>,
@@ -220,6 +281,9 @@ impl<T> Array<T> {
             slots,
             cap,
             one_lap,
+            mask: one_lap - 1,
+            last: cap - 1,
+            wrap_step: one_lap - (cap - 1),
             barriers,
             overflow,
         }
@@ -242,17 +306,19 @@ impl<T> Array<T> {
     /// The position after `pos`.
     #[inline]
     pub(super) fn next(&self, pos: usize) -> usize {
-        let index = pos & (self.one_lap - 1);
-        if index + 1 < self.cap {
-            pos + 1
+        // The last index steps to index 0 of the next lap; positions wrap
+        // within `POS_MASK`.
+        let step = if pos & self.mask == self.last {
+            self.wrap_step
         } else {
-            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap) & POS_MASK
-        }
+            1
+        };
+        pos.wrapping_add(step) & POS_MASK
     }
 
     #[inline]
     pub(super) fn slot(&self, pos: usize) -> &Slot<T> {
-        let index = pos & (self.one_lap - 1);
+        let index = pos & self.mask;
         debug_assert!(index < self.cap);
         // SAFETY: positions are only ever built by `next` (or are 0), whose
         // index part is always below `cap`, the number of initialised slots,
@@ -265,32 +331,35 @@ impl<T> Array<T> {
     /// overflow instead, so only `Disconnected` comes back.
     #[inline]
     pub(crate) fn send(&self, msg: T) -> Result<SendDone, (T, Outcome)> {
-        let mut held = Held::new(msg);
-        match self.send_held(&mut held) {
-            Ok(done) => Ok(done),
-            Err(outcome) => Err((held.take(), outcome)),
-        }
+        self.send_put(ByValue(msg))
+            .map_err(|(msg, outcome)| (msg.0, outcome))
     }
 
     /// [`send`](Self::send) of a message a blocking send holds in its frame
     /// (`held.rs`): copied into the slot, and marked moved, only if sent.
     #[inline]
     pub(crate) fn send_held(&self, held: &mut Held<T>) -> Result<SendDone, Outcome> {
-        match self.send_ring(held) {
+        self.send_put(ByRef(held)).map_err(|(_, outcome)| outcome)
+    }
+
+    /// `send` for either kind of message source (see [`Put`]).
+    #[inline(always)]
+    fn send_put<P: Put<T>>(&self, msg: P) -> Result<SendDone, (P, Outcome)> {
+        match self.send_ring(msg) {
             Ok(done) => Ok(done),
-            Err(outcome) => match (&self.overflow, outcome) {
+            Err((msg, outcome)) => match (&self.overflow, outcome) {
                 (Some(overflow), Outcome::Idle | Outcome::Busy) => {
-                    self.send_overflow(overflow, held)
+                    self.send_overflow(overflow, msg)
                 }
-                _ => Err(outcome),
+                _ => Err((msg, outcome)),
             },
         }
     }
 
-    /// The ring's send: claims the tail position and publishes the held
-    /// message, or reports why not (`Busy` also when `OVERFLOW` is set).
+    /// The ring's send: claims the tail position and publishes `msg`, or
+    /// reports why not (`Busy` also when `OVERFLOW` is set).
     #[inline(always)]
-    pub(super) fn send_ring(&self, held: &mut Held<T>) -> Result<SendDone, Outcome> {
+    pub(super) fn send_ring<P: Put<T>>(&self, msg: P) -> Result<SendDone, (P, Outcome)> {
         // ORDERING: Relaxed: a stale word only makes the stamp comparison
         // below fail, and the word is re-read.
         let mut word = self.tail.load(Ordering::Relaxed);
@@ -298,11 +367,12 @@ impl<T> Array<T> {
             if word & (MARK | OVERFLOW) != 0 {
                 // While `OVERFLOW` is set no send claims a position: every
                 // message it would claim is younger than the overflow's.
-                return Err(if word & MARK != 0 {
+                let outcome = if word & MARK != 0 {
                     Outcome::Disconnected
                 } else {
                     Outcome::Busy
-                });
+                };
+                return Err((msg, outcome));
             }
             let pos = word >> SHIFT;
             let slot = self.slot(pos);
@@ -324,13 +394,9 @@ impl<T> Array<T> {
                     Ok(_) => {
                         // SAFETY: the CAS made this thread the only owner of
                         // position `pos`, whose slot the stamp says is empty;
-                        // no receiver reads it before the publish below. The
-                        // held message is live (we are sending it) and is
-                        // owned by the slot from here on.
-                        slot.msg.with_mut(|cell| unsafe {
-                            core::ptr::copy_nonoverlapping(held.as_ptr(), (*cell).as_mut_ptr(), 1);
-                            held.moved();
-                        });
+                        // no receiver reads it before the publish below.
+                        slot.msg
+                            .with_mut(|cell| unsafe { msg.put((*cell).as_mut_ptr()) });
                         // ORDERING: Release pairs with the Acquire stamp load
                         // in `recv`: the write is visible to the receiver.
                         slot.stamp.store(pos + 1, Ordering::Release);
@@ -357,13 +423,13 @@ impl<T> Array<T> {
                 // earlier; waiting callers re-check after registering.
                 let head = self.head.load(Ordering::Relaxed) >> SHIFT;
                 if (head.wrapping_add(self.one_lap) & POS_MASK) == pos {
-                    return Err(Outcome::Idle);
+                    return Err((msg, Outcome::Idle));
                 }
                 // ORDERING: Relaxed, as the first load.
                 let current = self.tail.load(Ordering::Relaxed);
                 if current == word {
                     // A receiver claimed the slot and has not released it.
-                    return Err(Outcome::Busy);
+                    return Err((msg, Outcome::Busy));
                 }
                 word = current;
             } else {

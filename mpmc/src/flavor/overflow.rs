@@ -166,9 +166,8 @@
 use alloc::collections::VecDeque;
 
 use super::array::{
-    Array, Outcome, RingStop, SendDone, Slot, MARK, OVERFLOW, POS_MASK, RX_WAIT, SHIFT,
+    Array, Outcome, Put, RingStop, SendDone, Slot, MARK, OVERFLOW, POS_MASK, RX_WAIT, SHIFT,
 };
-use crate::held::Held;
 use crate::loom::lock::Lock;
 use crate::loom::Ordering;
 
@@ -233,15 +232,16 @@ impl<T> Array<T> {
     /// module docs, "A send"). Answers `Ok` or `Disconnected`.
     #[cold]
     #[inline(never)]
-    pub(super) fn send_overflow(
+    pub(super) fn send_overflow<P: Put<T>>(
         &self,
         overflow: &Overflow<T>,
-        held: &mut Held<T>,
-    ) -> Result<SendDone, Outcome> {
+        msg: P,
+    ) -> Result<SendDone, (P, Outcome)> {
         // A larger buffer, allocated with the lock released when the
         // overflow is full: nothing allocates under the lock, so a sender
         // stalled in the allocator holds up nobody (crossbeam#997).
         let mut bigger: Option<VecDeque<T>> = None;
+        let mut msg = msg;
         loop {
             let mut queue = overflow.queue.lock();
             // ORDERING: Acquire pairs with the Release half of the
@@ -251,24 +251,26 @@ impl<T> Array<T> {
             let word = self.tail.load(Ordering::Acquire);
             if word & MARK != 0 {
                 drop(queue);
-                return Err(Outcome::Disconnected);
+                return Err((msg, Outcome::Disconnected));
             }
-            if word & OVERFLOW == 0 {
+            msg = if word & OVERFLOW == 0 {
                 // A receiver may have made room since we looked (or emptied
                 // the overflow): the ring once more. Nobody else can set
                 // `OVERFLOW` while we hold the lock.
-                match self.send_ring(held) {
+                match self.send_ring(msg) {
                     Ok(done) => {
                         drop(queue);
                         return Ok(done);
                     }
-                    Err(Outcome::Disconnected) => {
+                    Err((msg, Outcome::Disconnected)) => {
                         drop(queue);
-                        return Err(Outcome::Disconnected);
+                        return Err((msg, Outcome::Disconnected));
                     }
-                    Err(Outcome::Idle | Outcome::Busy) => {}
+                    Err((msg, Outcome::Idle | Outcome::Busy)) => msg,
                 }
-            }
+            } else {
+                msg
+            };
             let mut old = None;
             if queue.len() == queue.capacity() {
                 match bigger.take() {
@@ -303,12 +305,12 @@ impl<T> Array<T> {
                     self.tail.fetch_and(!OVERFLOW, Ordering::Relaxed);
                     drop(queue);
                     drop(old);
-                    return Err(Outcome::Disconnected);
+                    return Err((msg, Outcome::Disconnected));
                 }
                 rx_wait = prev & RX_WAIT != 0;
             }
             // No allocation: `len < capacity` (checked above).
-            queue.push_back(held.take());
+            queue.push_back(msg.into_value());
             drop(queue);
             // Buffers without messages: freeing them runs no user code.
             drop(old);
