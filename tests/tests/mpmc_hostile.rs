@@ -31,6 +31,16 @@
 //! | `panicking_wake_in_a_disconnection_wakes_every_other_waiter` | 0 of 3 other waiters woken | the same |
 //! | `panicking_message_drops_in_the_last_receivers_drain` | 3 of 4 queued messages not dropped by the drain | the same |
 //!
+//! Item 5's second half (`try_send` skipping `discard_if_abandoned` when
+//! `notify_one` panics) has no test: through the public API it cannot
+//! happen on 0390cea. A receiver waits only through a live receiver handle
+//! (or a leaked future), and the last receiver's disconnection pops every
+//! waiter under the lock *before* its drain; so a send whose wake could
+//! panic popped its waiter before that, and the drain (after the same lock)
+//! sees its message. The same holds for the "second trigger" of item 2 (a
+//! panicking `Drop` in `discard_if_abandoned` with the node linked): the
+//! disconnection pops a registered sender before the drain.
+//!
 //! `issue14_unwind_safe_handles` did not compile before the `UnwindSafe`
 //! impls (added with it). Tests named `leaks_*` leak on purpose (valgrind
 //! skips them, Miri ignores them).
@@ -1182,11 +1192,13 @@ enum Disconnect {
 /// A disconnection wakes every waiter; the first one's `wake` panics (or
 /// its waker's `drop`, when the wake consumes the last handle). The panic
 /// reaches the disconnecting call, and every other waiter — three more
-/// futures of the same kind and a `closed()` future — is still woken
-/// exactly once and sees the disconnection. Receivers waiting on the ring
-/// or the list after `close` still get nothing (it was empty); senders get
-/// their messages back; messages queued when the last receiver goes are
-/// dropped right then. On 0390cea the rest of the batch was dropped unfired.
+/// futures of the same kind, and a `closed()` future where a sender is left
+/// to make one — is still woken exactly once and sees the disconnection.
+/// Waiting receivers get nothing (the channel was empty); senders get their
+/// messages back; messages queued when the last receiver goes are dropped
+/// right then, and after a `close` they stay receivable. The futures own
+/// their handles, so that the test's are the last ones. On 0390cea the rest
+/// of the batch was dropped unfired.
 #[test]
 #[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_wake_in_a_disconnection_wakes_every_other_waiter() {
