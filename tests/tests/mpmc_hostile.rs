@@ -32,14 +32,16 @@
 //! | `panicking_message_drops_in_the_last_receivers_drain` | 3 of 4 queued messages not dropped by the drain | the same |
 //!
 //! Item 5's second half (`try_send` skipping `discard_if_abandoned` when
-//! `notify_one` panics) has no test: through the public API it cannot
-//! happen on 0390cea. A receiver waits only through a live receiver handle
-//! (or a leaked future), and the last receiver's disconnection pops every
-//! waiter under the lock *before* its drain; so a send whose wake could
-//! panic popped its waiter before that, and the drain (after the same lock)
-//! sees its message. The same holds for the "second trigger" of item 2 (a
-//! panicking `Drop` in `discard_if_abandoned` with the node linked): the
-//! disconnection pops a registered sender before the drain.
+//! `notify_one` panics) has no test: through the public API it cannot lose
+//! a message on 0390cea. A receiver waits only through a live receiver
+//! handle (or a leaked future); a send that pops it publishes first, and the
+//! last receiver's drain comes after its own pop of the lists, under the
+//! same lock, so the drain sees that message. Item 2's second trigger (a
+//! panicking `Drop` in a registered sender's `discard_if_abandoned`) is
+//! reachable, but only by a three-step race (room made after the sender's
+//! last try, the last receiver leaving between its claim and its publish,
+//! the sender's discard before the disconnection pops it); it is not
+//! covered here.
 //!
 //! `issue14_unwind_safe_handles` did not compile before the `UnwindSafe`
 //! impls (added with it). Tests named `leaks_*` leak on purpose (valgrind
