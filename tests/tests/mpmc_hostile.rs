@@ -29,7 +29,20 @@
 //! | `panicking_waker_drop_on_repoll_with_another_waker_of_send` | the same | the same |
 //! | `panicking_wake_in_a_receive_keeps_the_message` | `recv` drops the message it took | the same |
 //! | `panicking_wake_in_a_disconnection_wakes_every_other_waiter` | 0 of 3 other waiters woken | the same |
+//! | `panicking_clone_in_a_sink_flush_keeps_the_message` | `bounded(1)`: the sink's stored message is dropped unsent (the next flush would answer `Ready(Ok(()))`) | the same |
 //! | `panicking_message_drops_in_the_last_receivers_drain` | 3 of 4 queued messages not dropped by the drain | the same |
+//!
+//! Item 5's second half (`try_send` skipping `discard_if_abandoned` when
+//! `notify_one` panics) has no test: through the public API it cannot lose
+//! a message on 0390cea. A receiver waits only through a live receiver
+//! handle (or a leaked future); a send that pops it publishes first, and the
+//! last receiver's drain comes after its own pop of the lists, under the
+//! same lock, so the drain sees that message. Item 2's second trigger (a
+//! panicking `Drop` in a registered sender's `discard_if_abandoned`) is
+//! reachable, but only by a three-step race (room made after the sender's
+//! last try, the last receiver leaving between its claim and its publish,
+//! the sender's discard before the disconnection pops it); it is not
+//! covered here.
 //!
 //! `issue14_unwind_safe_handles` did not compile before the `UnwindSafe`
 //! impls (added with it). Tests named `leaks_*` leak on purpose (valgrind
@@ -1180,11 +1193,13 @@ enum Disconnect {
 /// A disconnection wakes every waiter; the first one's `wake` panics (or
 /// its waker's `drop`, when the wake consumes the last handle). The panic
 /// reaches the disconnecting call, and every other waiter — three more
-/// futures of the same kind and a `closed()` future — is still woken
-/// exactly once and sees the disconnection. Receivers waiting on the ring
-/// or the list after `close` still get nothing (it was empty); senders get
-/// their messages back; messages queued when the last receiver goes are
-/// dropped right then. On 0390cea the rest of the batch was dropped unfired.
+/// futures of the same kind, and a `closed()` future where a sender is left
+/// to make one — is still woken exactly once and sees the disconnection.
+/// Waiting receivers get nothing (the channel was empty); senders get their
+/// messages back; messages queued when the last receiver goes are dropped
+/// right then, and after a `close` they stay receivable. The futures own
+/// their handles, so that the test's are the last ones. On 0390cea the rest
+/// of the batch was dropped unfired.
 #[test]
 fn panicking_wake_in_a_disconnection_wakes_every_other_waiter() {
     let _watchdog = Watchdog::new(
@@ -1956,5 +1971,98 @@ fn reentrant_waker_drop_closes_the_channel_during_a_repoll() {
         drop(fut);
         hostile.clear_hooks();
         s.conclude(vec![], unsent);
+    }
+}
+
+// --- streams and sinks -------------------------------------------------------
+
+/// `RecvStream::poll_next` with a waker whose `clone` panics: the panic
+/// reaches the poller, nothing is registered or taken, and the stream
+/// polled with a good waker waits and then yields the message.
+#[test]
+fn panicking_clone_in_a_stream_poll() {
+    use futures::Stream;
+    for cap in CAPS {
+        let s = Setup::new(cap, Kind::Recv);
+        let mut stream = s.rx.stream();
+        let hostile = HostileWaker::new(panics::CLONE);
+        let poll = |stream: &mut mpmc::RecvStream<'_, LedgerMsg>, waker: &std::task::Waker| {
+            Pin::new(stream)
+                .poll_next(&mut std::task::Context::from_waker(waker))
+                .map(|m| m.map(|m| m.id()))
+        };
+        assert!(
+            quietly(|| poll(&mut stream, &hostile.waker())).is_err(),
+            "{cap:?}"
+        );
+        assert_eq!(hostile.live(), 0, "{cap:?}");
+        let good = CountingWaker::new();
+        assert_eq!(poll(&mut stream, &good.waker()), Poll::Pending, "{cap:?}");
+        let helper = CountingWaker::new();
+        let offered = offer(&s.tx, s.msg(OTHER_ID), &helper.waker());
+        assert_eq!(good.wakes(), 1, "{cap:?}");
+        assert_eq!(
+            poll(&mut stream, &good.waker()),
+            Poll::Ready(Some(OTHER_ID)),
+            "{cap:?}"
+        );
+        offer_taken(offered, &helper.waker());
+        drop(stream);
+        s.conclude(vec![OTHER_ID], vec![]);
+    }
+}
+
+/// `SendSink::poll_flush` of a stored message on a full channel (or with no
+/// receiver on the rendezvous), with a waker whose `clone` panics: the
+/// panic reaches the poller and the message stays the sink's; flushed again
+/// with a good waker it waits, and completes once a receive makes room.
+/// On 0390cea the ring's `poll_send` took the message out of the sink
+/// before the clone, so the panic dropped it, and the next flush answered
+/// `Ready(Ok(()))`: a message reported sent that nobody ever received.
+#[test]
+#[ignore = "issue 14: fails until the new waiting core lands"]
+fn panicking_clone_in_a_sink_flush_keeps_the_message() {
+    use futures::Sink;
+    for cap in BOUNDED {
+        let s = Setup::new(cap, Kind::Send);
+        let mut sink = s.tx.sink();
+        let flush = |sink: &mut mpmc::SendSink<'_, LedgerMsg>, waker: &std::task::Waker| {
+            Pin::new(sink)
+                .poll_flush(&mut std::task::Context::from_waker(waker))
+                .map(|r| r.map_err(|e| e.into_inner().id()))
+        };
+        let good = CountingWaker::new();
+        assert_eq!(
+            flush(&mut sink, &good.waker()),
+            Poll::Ready(Ok(())),
+            "{cap:?}: nothing stored"
+        );
+        Pin::new(&mut sink)
+            .start_send(s.msg(PENDING_SEND_ID))
+            .unwrap();
+        let hostile = HostileWaker::new(panics::CLONE);
+        assert!(
+            quietly(|| flush(&mut sink, &hostile.waker())).is_err(),
+            "{cap:?}"
+        );
+        assert_eq!(
+            s.ledger.drops_of(PENDING_SEND_ID),
+            0,
+            "{cap:?}: the stored message was dropped unsent"
+        );
+        assert_eq!(
+            flush(&mut sink, &good.waker()),
+            Poll::Pending,
+            "{cap:?}: still full"
+        );
+        let took = s.rx.try_recv().map(|m| m.id()).expect("a message to take");
+        assert_eq!(good.wakes(), 1, "{cap:?}");
+        assert_eq!(
+            flush(&mut sink, &good.waker()),
+            Poll::Ready(Ok(())),
+            "{cap:?}"
+        );
+        drop(sink);
+        s.conclude(vec![took], vec![]);
     }
 }
