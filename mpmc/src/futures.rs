@@ -73,6 +73,7 @@ impl<H> Handle<'_, H> {
 /// assert_eq!(send.as_mut().cancel(), None);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub struct SendFuture<'a, T> {
     sender: Handle<'a, Sender<T>>,
     /// The message until it is sent (for `bounded(0)`: until it is offered in
@@ -189,6 +190,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// pending loses nothing; if it had been woken for a message, the wake-up is
 /// passed to the next waiting receiver.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub struct RecvFuture<'a, T> {
     receiver: Handle<'a, Receiver<T>>,
     node: Node<T>,
@@ -256,6 +258,7 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 ///
 /// Dropping it only stops the wait.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub struct Closed<'a, T> {
     chan: &'a Chan<T>,
     node: Node<T>,
@@ -301,6 +304,7 @@ impl<T> fmt::Debug for Closed<'_, T> {
 }
 
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> futures_core::future::FusedFuture for SendFuture<'_, T> {
     fn is_terminated(&self) -> bool {
         self.done
@@ -308,6 +312,7 @@ impl<T> futures_core::future::FusedFuture for SendFuture<'_, T> {
 }
 
 #[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 impl<T> futures_core::future::FusedFuture for RecvFuture<'_, T> {
     fn is_terminated(&self) -> bool {
         self.done

@@ -119,17 +119,26 @@
 //!
 //! A message's write happens before its read (the slot's Release publish
 //! pairs with the receiver's Acquire). Wake-ups are never lost: each side of
-//! every registration/notification race has a `SeqCst` fence between its
-//! store and its load (see the notes in `waiters.rs`). No user code — a
-//! waker's `clone`/`wake`/`drop` or a message's `Drop` — runs while the
-//! waiter lock is held.
+//! every registration/notification race either makes an RMW on one shared
+//! word or has a barrier between its store and its load (see the notes in
+//! `waiters.rs` and `barrier.rs`). No user code — a waker's
+//! `clone`/`wake`/`drop` or a message's `Drop` — runs while the waiter lock
+//! is held, while the caller's own waiter node is linked without a guard
+//! that unlinks it, or while a batch of wake-ups is half-fired. So a
+//! panicking waker or `Drop` propagates to the caller that ran it and leaves
+//! the channel consistent: no message lost or duplicated (a message whose
+//! receive a panicking waker interrupted goes back to the channel, for the
+//! next receive), no other waiter stranded, nothing leaked. The handles are
+//! therefore `UnwindSafe` and `RefUnwindSafe`.
 
 // Layout (one job per file):
 // - chan.rs: the shared allocation, handle counts, who frees; the waits and
 //   notifications around the lock-free steps.
 // - flavor/{array,overflow,zero}.rs: the queue algorithms (overflow.rs is
 //   unbounded's addition to the bounded ring).
-// - waiters.rs: the intrusive waiter lists and their states.
+// - waiters.rs: the waiting core: waiter nodes, their states, registration,
+//   commit and wake-ups, and the rules for user code.
+// - held.rs: a blocking send's message, held in one place.
 // - sender.rs, receiver.rs: the public handles.
 // - futures.rs, stream.rs: the futures, and Stream/Sink.
 // - errors.rs; loom.rs: the std/loom switch.

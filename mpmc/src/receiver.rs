@@ -107,7 +107,18 @@ impl<T> Receiver<T> {
     /// Takes a message if one is ready now, without waiting.
     ///
     /// It answers `Empty` (and never waits) while the next message is still
-    /// being written by a sender that has claimed its slot.
+    /// being written by a sender that has claimed its slot — **even if
+    /// messages behind that slot are already there, including one this very
+    /// thread sent a moment ago.** The queue is FIFO by the order in which
+    /// senders claim slots: when another thread claimed the slot before
+    /// yours and is still copying its message in (or was descheduled in the
+    /// middle), every later message waits behind it, and `try_recv` reports
+    /// `Empty` rather than spin on that thread (crossbeam-channel spins
+    /// there: crossbeam#821). So `tx.send(x); rx.try_recv()` on one thread
+    /// can answer `Empty` while other threads send on the same channel.
+    /// Use [`recv`](Self::recv), [`recv_timeout`](Self::recv_timeout) or
+    /// [`recv_async`](Self::recv_async) to wait for it: the writing sender
+    /// wakes a waiting receiver as soon as it publishes.
     ///
     /// # Errors
     ///

@@ -2020,7 +2020,6 @@ fn panicking_clone_in_a_stream_poll() {
 /// before the clone, so the panic dropped it, and the next flush answered
 /// `Ready(Ok(()))`: a message reported sent that nobody ever received.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_clone_in_a_sink_flush_keeps_the_message() {
     use futures::Sink;
     for cap in BOUNDED {
