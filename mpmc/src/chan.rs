@@ -7,9 +7,13 @@
 //!
 //! `senders` and `receivers` count live handles (and owning futures). The
 //! handle that takes a count to zero disconnects the channel (and, for the
-//! last receiver, drops the queued messages right then). Each side's last
-//! handle then swaps `destroy`; the second to do so frees the allocation, so
-//! it is freed exactly once, after both sides are done with it.
+//! last receiver, drops the queued messages right then). `refs` counts who
+//! keeps the allocation: one for the sender side while it has a sender, one
+//! for the receiver side, one per `WeakSender`. Each side's last handle, and
+//! each `WeakSender`, gives its one up; whoever takes `refs` to zero frees
+//! the allocation, so it is freed exactly once, after everybody is done
+//! with it. A `WeakSender` upgrades only while `senders` is not zero (a CAS
+//! from a non-zero count), so it never brings a finished side back.
 //!
 //! # Waiting
 //!
@@ -66,7 +70,7 @@ use crate::flavor::Flavor;
 use crate::held::Held;
 #[cfg(feature = "std")]
 use crate::loom::thread;
-use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{AtomicUsize, Ordering};
 #[cfg(all(feature = "std", not(loom)))]
 use crate::waiters::{backoff, SPINS, YIELDS};
 #[cfg(feature = "std")]
@@ -83,8 +87,9 @@ pub(crate) type HandleMarker<T> = core::marker::PhantomData<(fn(T) -> T, T)>;
 pub(crate) struct Chan<T> {
     senders: AtomicUsize,
     receivers: AtomicUsize,
-    /// Swapped by each side's last handle; the second one frees.
-    destroy: AtomicBool,
+    /// Who keeps the allocation (module docs); whoever takes it to zero
+    /// frees.
+    refs: AtomicUsize,
     flavor: Flavor<T>,
     waiters: Waiters<T>,
 }
@@ -163,7 +168,7 @@ impl<T> Chan<T> {
             this.as_ptr().write(Self {
                 senders: AtomicUsize::new(1),
                 receivers: AtomicUsize::new(1),
-                destroy: AtomicBool::new(false),
+                refs: AtomicUsize::new(2),
                 flavor: flavor(slots),
                 waiters: Waiters::new(),
             });
@@ -280,23 +285,76 @@ impl<T> Chan<T> {
         }
     }
 
-    /// The second side to finish frees the channel.
+    /// One side is done; the last holder of `refs` frees the channel.
     ///
     /// # Safety
     ///
     /// Called once per side, by that side's last handle, which then stops
     /// using `this`.
     unsafe fn finish_side(this: NonNull<Self>) {
-        // SAFETY: our side's last count is still held.
+        // SAFETY: forwarded contract: our side's reference is given up here.
+        unsafe { Self::release_ref(this) };
+    }
+
+    /// Gives up one of `refs`; the last frees the channel.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds one of `refs` and does not use `this` afterwards.
+    unsafe fn release_ref(this: NonNull<Self>) {
+        // SAFETY: the caller's reference keeps the channel alive until the
+        // decrement.
         let chan = unsafe { this.as_ref() };
-        // ORDERING: AcqRel: the freeing side sees everything the other side
-        // did (Acquire), and our side's accesses happen before its free
-        // (Release).
-        if chan.destroy.swap(true, Ordering::AcqRel) {
-            // SAFETY: both sides are done (each swapped once), so nobody else
+        // ORDERING: AcqRel: whoever frees sees everything every other holder
+        // did (Acquire), and our accesses happen before its free (Release).
+        if chan.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: every holder has given its reference up, so nobody else
             // can reach the allocation.
             unsafe { Self::free(this) };
         }
+    }
+
+    /// A new `WeakSender` keeps the allocation.
+    pub(crate) fn acquire_weak(&self) {
+        // ORDERING: Relaxed: made from a live handle, which keeps `refs`
+        // above zero (as `Arc::downgrade`).
+        let old = self.refs.fetch_add(1, Ordering::Relaxed);
+        assert!(old < isize::MAX as usize, "too many weak senders");
+    }
+
+    /// A `WeakSender` is dropped.
+    ///
+    /// # Safety
+    ///
+    /// The caller is a `WeakSender` giving up its reference; it does not use
+    /// `this` afterwards.
+    pub(crate) unsafe fn release_weak(this: NonNull<Self>) {
+        // SAFETY: forwarded contract.
+        unsafe { Self::release_ref(this) };
+    }
+
+    /// A `WeakSender` becomes a sender if the sender side is still alive:
+    /// true if it took a sender count.
+    pub(crate) fn try_acquire_sender(&self) -> bool {
+        // ORDERING: Relaxed first read; the CAS below decides.
+        let mut count = self.senders.load(Ordering::Relaxed);
+        while count != 0 {
+            assert!(count < isize::MAX as usize, "too many senders");
+            // ORDERING: Acquire on success pairs with the Release half of
+            // the senders' decrements, as `Weak::upgrade` does; a count of
+            // zero is final (the last sender disconnected), so a CAS from a
+            // non-zero count never revives the side.
+            match self.senders.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(current) => count = current,
+            }
+        }
+        false
     }
 
     pub(crate) fn sender_count(&self) -> usize {

@@ -318,3 +318,21 @@ impl<T> futures_core::future::FusedFuture for RecvFuture<'_, T> {
         self.done
     }
 }
+
+// The futures hold a handle and a waiter node; a panic unwinding out of a
+// poll (a waker's `clone`/`drop`, a woken waiter's `wake`) leaves the node
+// either unlinked or linked with the future still responsible for it (its
+// `Drop` leaves), and the channel consistent (the waiting core's rule, in
+// `waiters.rs`). Polling, cancelling or dropping a future after a caught
+// panic is therefore sound and observes a valid channel.
+impl<T> core::panic::UnwindSafe for SendFuture<'_, T> {}
+// As above.
+impl<T> core::panic::RefUnwindSafe for SendFuture<'_, T> {}
+// As above.
+impl<T> core::panic::UnwindSafe for RecvFuture<'_, T> {}
+// As above.
+impl<T> core::panic::RefUnwindSafe for RecvFuture<'_, T> {}
+// As above.
+impl<T> core::panic::UnwindSafe for Closed<'_, T> {}
+// As above.
+impl<T> core::panic::RefUnwindSafe for Closed<'_, T> {}

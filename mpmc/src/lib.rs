@@ -189,7 +189,7 @@ pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
-pub use sender::Sender;
+pub use sender::{Sender, WeakSender};
 #[cfg(feature = "futures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 pub use stream::{RecvStream, SendSink};

@@ -199,6 +199,141 @@ impl<T> Receiver<T> {
         self.chan().recv_blocking(Some(deadline))
     }
 
+    /// Takes at least one message into `buf`, blocking until the first
+    /// arrives, then as many more as are ready now, up to `limit` in all
+    /// (tokio's `recv_many`, flume's `drain` after a `recv`). Returns how many
+    /// it appended; `limit == 0` returns `Ok(0)` at once.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once the channel is empty and disconnected (nothing was
+    /// appended).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::bounded(8);
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut batch, 3), Ok(3));
+    /// assert_eq!(rx.recv_many(&mut batch, 10), Ok(2));
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_many(
+        &self,
+        buf: &mut alloc::vec::Vec<T>,
+        limit: usize,
+    ) -> Result<usize, RecvError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        buf.push(self.recv()?);
+        Ok(1 + self.take_ready(buf, limit - 1))
+    }
+
+    /// [`recv_many`](Self::recv_many) waiting at most `timeout` for the
+    /// first message.
+    ///
+    /// # Blocking
+    ///
+    /// This call blocks the thread. On an async runtime's worker thread it does
+    /// not panic, but it stalls that worker and the tasks queued on it, and if
+    /// what it waits for can only come from a task of the same runtime (always
+    /// so on a current-thread runtime) it hangs, or waits out its timeout: in
+    /// async code use the async form, or move the call to a blocking pool (such
+    /// as `tokio::task::spawn_blocking`).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if no message came in time,
+    /// [`RecvTimeoutError::Disconnected`] once the channel is empty and
+    /// disconnected (nothing was appended either way).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mpmc::RecvTimeoutError;
+    ///
+    /// let (tx, rx) = mpmc::bounded::<u8>(4);
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many_timeout(&mut batch, 4, Duration::from_millis(5)), Err(RecvTimeoutError::Timeout));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.recv_many_timeout(&mut batch, 4, Duration::from_millis(5)), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_many_timeout(
+        &self,
+        buf: &mut alloc::vec::Vec<T>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<usize, RecvTimeoutError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        buf.push(self.recv_timeout(timeout)?);
+        Ok(1 + self.take_ready(buf, limit - 1))
+    }
+
+    /// [`recv_many`](Self::recv_many) for async code: waits for the first
+    /// message as [`recv_async`](Self::recv_async) does, then appends as
+    /// many more as are ready, up to `limit` in all, within the same poll.
+    ///
+    /// # Cancel safety
+    ///
+    /// Messages are taken only in the poll that completes the future (the
+    /// first by its `RecvFuture`, the rest right after, in the same poll):
+    /// dropping it while pending takes nothing and passes on a wake-up it
+    /// got, as `recv_async`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    ///
+    /// let (tx, rx) = mpmc::unbounded();
+    /// tx.send('a').unwrap();
+    /// tx.send('b').unwrap();
+    /// let mut batch = Vec::new();
+    /// assert_eq!(block_on(rx.recv_many_async(&mut batch, 8)), Ok(2));
+    /// assert_eq!(batch, ['a', 'b']);
+    /// ```
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub async fn recv_many_async(
+        &self,
+        buf: &mut alloc::vec::Vec<T>,
+        limit: usize,
+    ) -> Result<usize, crate::errors::RecvError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        buf.push(self.recv_async().await?);
+        Ok(1 + self.take_ready(buf, limit - 1))
+    }
+
+    /// Appends up to `limit` messages that are ready now; returns how many.
+    #[cfg(any(feature = "std", feature = "async"))]
+    fn take_ready(&self, buf: &mut alloc::vec::Vec<T>, limit: usize) -> usize {
+        let before = buf.len();
+        buf.extend(self.try_iter().take(limit));
+        buf.len() - before
+    }
+
     /// Takes a message asynchronously.
     ///
     /// # Cancel safety

@@ -431,6 +431,30 @@ impl<T> Sender<T> {
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         self.chan == other.chan
     }
+
+    /// A [`WeakSender`] of this channel: it does not keep the channel open
+    /// (when the last `Sender` goes, the channel disconnects even if weak
+    /// senders remain) and can be [upgraded](WeakSender::upgrade) back to a
+    /// `Sender` while another sender is still alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::unbounded::<u32>();
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().expect("a sender is alive").send(1).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none()); // the last sender is gone
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert!(rx.recv().is_err()); // disconnected, weak sender or not
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.chan().acquire_weak();
+        WeakSender {
+            chan: self.chan,
+            _marker: PhantomData,
+        }
+    }
 }
 
 // A handle is a pointer; nothing in it is pinned.
@@ -473,3 +497,138 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> core::panic::UnwindSafe for Sender<T> {}
 // As above: a shared `&Sender` seen after a caught panic is just as valid.
 impl<T> core::panic::RefUnwindSafe for Sender<T> {}
+
+/// A sender that does not keep the channel open; see [`Sender::downgrade`].
+///
+/// Like tokio's `WeakSender`: the channel disconnects when the last
+/// [`Sender`] is dropped, whatever weak senders remain; [`upgrade`](Self::upgrade)
+/// gives a `Sender` back only while some sender is alive. It keeps the
+/// channel's allocation (so its queries stay valid), not its messages.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mpmc::bounded::<&str>(4);
+/// let weak = tx.downgrade();
+/// assert_eq!(weak.sender_count(), 1);
+/// if let Some(tx2) = weak.upgrade() {
+///     tx2.send("through an upgraded weak sender").unwrap();
+/// }
+/// assert_eq!(rx.try_recv(), Ok("through an upgraded weak sender"));
+/// ```
+pub struct WeakSender<T> {
+    chan: NonNull<Chan<T>>,
+    _marker: crate::chan::HandleMarker<T>,
+}
+
+// SAFETY: as `Sender`: it only reaches the channel's synchronised state, and
+// through `upgrade` becomes a `Sender`, which is `Send` when `T: Send`.
+unsafe impl<T: Send> Send for WeakSender<T> {}
+// SAFETY: every method takes `&self` and is safe to call concurrently.
+unsafe impl<T: Send> Sync for WeakSender<T> {}
+
+impl<T> WeakSender<T> {
+    fn chan(&self) -> &Chan<T> {
+        // SAFETY: a weak sender holds one of the channel's `refs`, which
+        // keeps the allocation alive (`chan.rs`, "Handle counts").
+        unsafe { self.chan.as_ref() }
+    }
+
+    /// A [`Sender`] again, if any sender is still alive (`None` once the
+    /// last one was dropped: the channel has disconnected for good).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::bounded::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.chan()
+            .try_acquire_sender()
+            .then(|| Sender::new(self.chan))
+    }
+
+    /// Whether the channel is disconnected (closed, or every sender or every
+    /// receiver gone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::bounded::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert!(!weak.is_closed());
+    /// drop(rx);
+    /// assert!(weak.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan().is_disconnected()
+    }
+
+    /// The number of live (strong) senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::bounded::<()>(1);
+    /// let weak = tx.downgrade();
+    /// let tx2 = tx.clone();
+    /// assert_eq!(weak.sender_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(weak.sender_count(), 0);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.chan().sender_count()
+    }
+
+    /// The number of live receivers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::bounded::<()>(1);
+    /// let weak = tx.downgrade();
+    /// drop(rx);
+    /// assert_eq!(weak.receiver_count(), 0);
+    /// ```
+    pub fn receiver_count(&self) -> usize {
+        self.chan().receiver_count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.chan().acquire_weak();
+        Self {
+            chan: self.chan,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        // SAFETY: this weak sender's reference is given up here and the
+        // pointer is not used again.
+        unsafe { Chan::release_weak(self.chan) };
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender")
+            .field("sender_count", &self.sender_count())
+            .field("is_closed", &self.is_closed())
+            .finish()
+    }
+}
+
+// A weak sender is a pointer; nothing in it is pinned.
+impl<T> Unpin for WeakSender<T> {}
+// As for `Sender`: no panic leaves the channel inconsistent.
+impl<T> core::panic::UnwindSafe for WeakSender<T> {}
+// As above.
+impl<T> core::panic::RefUnwindSafe for WeakSender<T> {}

@@ -1130,7 +1130,7 @@ mod tests {
             (
                 "mpmc/src/receiver.rs",
                 include_str!("../../mpmc/src/receiver.rs"),
-                4,
+                6,
             ),
         ] {
             let text = prose(source);

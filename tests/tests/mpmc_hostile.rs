@@ -531,6 +531,10 @@ fn issue14_unwind_safe_handles() {
     is_unwind_safe::<Iter<'_, u8>>();
     is_unwind_safe::<TryIter<'_, u8>>();
     is_unwind_safe::<IntoIter<u8>>();
+    is_unwind_safe::<mpmc::WeakSender<u8>>();
+    is_unwind_safe::<SendFuture<'_, u8>>();
+    is_unwind_safe::<RecvFuture<'_, u8>>();
+    is_unwind_safe::<Closed<'_, u8>>();
 
     let (tx, rx) = mpmc::bounded::<Box<u32>>(1);
     assert!(catch_unwind(|| tx.send(Box::new(1))).unwrap().is_ok());
