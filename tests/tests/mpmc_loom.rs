@@ -1045,3 +1045,39 @@ fn closed_future_vs_last_receiver_drop() {
         waiter.join().unwrap();
     });
 }
+
+/// A `WeakSender` upgrades while the last sender is dropped: the upgrade
+/// either fails (the side is gone for good) or yields a sender whose message
+/// the receiver gets before the disconnection; the allocation is freed once,
+/// by whoever goes last (loom reports a leak or a use after free of a tracked
+/// message; the ledger a lost or doubled one).
+#[test]
+fn weak_upgrade_vs_last_sender_drop() {
+    model("weak_upgrade_vs_last_sender_drop", || {
+        let ledger = Ledger::new();
+        let (tx, rx) = mpmc::bounded::<Msg>(1);
+        let weak = tx.downgrade();
+        let l = Arc::clone(&ledger);
+        let upgrader = thread::spawn(move || match weak.upgrade() {
+            Some(tx) => {
+                tx.try_send(l.msg(0)).expect("room for one");
+                true
+            }
+            None => false,
+        });
+        let dropper = thread::spawn(move || drop(tx));
+        dropper.join().unwrap();
+        let upgraded = upgrader.join().unwrap();
+        match rx.try_recv() {
+            Ok(msg) => {
+                assert!(upgraded, "a message without an upgrade");
+                drop(msg);
+            }
+            Err(TryRecvError::Disconnected) => assert!(!upgraded, "the upgrade's message is lost"),
+            Err(TryRecvError::Empty) => panic!("every sender is gone: not empty but disconnected"),
+        }
+        assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Disconnected);
+        drop(rx);
+        ledger.assert_all_dropped_once();
+    });
+}
