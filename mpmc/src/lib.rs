@@ -220,7 +220,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 /// Makes a channel with no capacity limit: sends never wait.
 ///
-/// It is the ring of [`bounded`] (about 2 KiB of slots: 128 for small
+/// It is the ring of [`bounded`] (about 4 KiB of slots: 256 for small
 /// messages, at least 8 for large ones, allocated here with the channel)
 /// plus an overflow queue for the messages sent while the ring is full. As
 /// long as the ring has room it costs what `bounded` costs and allocates

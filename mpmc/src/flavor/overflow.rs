@@ -174,13 +174,13 @@ use crate::loom::Ordering;
 /// Bytes of ring an unbounded channel aims for: [`Array::unbounded_capacity`]
 /// is this divided by the slot size, within [`MIN_RING`] and [`MAX_RING`].
 #[cfg(not(loom))]
-const RING_BYTES: usize = 2048;
+const RING_BYTES: usize = 4096;
 /// The fewest ring slots of an unbounded channel (large messages).
 #[cfg(not(loom))]
 const MIN_RING: usize = 8;
 /// The most ring slots of an unbounded channel (small messages).
 #[cfg(not(loom))]
-const MAX_RING: usize = 128;
+const MAX_RING: usize = 256;
 /// The overflow's first buffer, in messages (it then doubles).
 const MIN_OVERFLOW: usize = 8;
 
@@ -200,7 +200,7 @@ impl<T> Overflow<T> {
 impl<T> Array<T> {
     /// The ring capacity of an unbounded channel of `T`: about
     /// [`RING_BYTES`] of slots, at least [`MIN_RING`] and at most
-    /// [`MAX_RING`] (128 slots for a `u64`, 8 for a 256-byte message). 2
+    /// [`MAX_RING`] (256 slots for a `u64`, 15 for a 256-byte message). 2
     /// under loom, so that the models overflow quickly.
     pub(crate) fn unbounded_capacity() -> usize {
         #[cfg(loom)]
@@ -525,10 +525,10 @@ mod tests {
 
         #[test]
         fn overflow_capacity_follows_the_slot_size() {
-            assert_eq!(Array::<u64>::unbounded_capacity(), 128);
-            assert_eq!(Array::<()>::unbounded_capacity(), 128);
-            assert_eq!(Array::<[u8; 256]>::unbounded_capacity(), 8);
-            assert_eq!(Array::<[u8; 100]>::unbounded_capacity(), 18);
+            assert_eq!(Array::<u64>::unbounded_capacity(), 256);
+            assert_eq!(Array::<()>::unbounded_capacity(), 256);
+            assert_eq!(Array::<[u8; 256]>::unbounded_capacity(), 15);
+            assert_eq!(Array::<[u8; 100]>::unbounded_capacity(), 37);
         }
 
         #[test]
