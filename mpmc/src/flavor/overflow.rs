@@ -528,7 +528,7 @@ mod tests {
             assert_eq!(Array::<u64>::unbounded_capacity(), 256);
             assert_eq!(Array::<()>::unbounded_capacity(), 256);
             assert_eq!(Array::<[u8; 256]>::unbounded_capacity(), 15);
-            assert_eq!(Array::<[u8; 100]>::unbounded_capacity(), 37);
+            assert_eq!(Array::<[u8; 100]>::unbounded_capacity(), 36);
         }
 
         #[test]
