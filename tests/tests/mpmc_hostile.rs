@@ -10,10 +10,12 @@
 //! is lost or delivered twice, no other waiter is stranded, nothing leaks,
 //! no node stays linked after its owner unwound.
 //!
-//! # How each test that is `#[ignore]`d fails on 0390cea
+//! # How the regression tests failed on 0390cea
 //!
-//! They are ignored until the new waiting core lands (issue 14); every
-//! other test here passes on 0390cea and guards what already held.
+//! Each passes on the new waiting core (issue 14), except the 32 KiB
+//! small-stack send, still ignored while the debug-build frames of a send
+//! are shrunk; every other test here passed on 0390cea too and guards what
+//! already held.
 //!
 //! | test | natively (debug) | under Miri |
 //! |------|------------------|------------|
@@ -131,7 +133,6 @@ fn assert_received_once(mut got: Vec<usize>, want: &[usize], what: &str) {
 /// a dangling pointer in `List::unlink`). The message must be dropped
 /// exactly once or delivered exactly once, and the channel keep working.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_1_rendezvous_send_unwinds_with_its_node_linked() {
     let _watchdog = Watchdog::new(
         "issue14_1_rendezvous_send_unwinds_with_its_node_linked",
@@ -343,7 +344,6 @@ fn race_rounds() -> usize {
 /// build `List::unlink`'s length underflowed within 0.2 to 4 s; Miri's few
 /// rounds do not hit it).
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_2_ring_send_unwinds_with_its_node_linked() {
     let _watchdog = Watchdog::new("issue14_2_ring_send", HANG_LIMIT);
     let mut rng = Rng::new(Rng::seed_from_env("MPMC_HOSTILE_SEED"));
@@ -355,7 +355,6 @@ fn issue14_2_ring_send_unwinds_with_its_node_linked() {
 /// panics. On 0390cea it also drops the message it took (item 5), which
 /// fails the first round; the node left linked crashes later rounds.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_2_ring_recv_unwinds_with_its_node_linked() {
     let _watchdog = Watchdog::new("issue14_2_ring_recv", HANG_LIMIT);
     let mut rng = Rng::new(Rng::seed_from_env("MPMC_HOSTILE_SEED"));
@@ -372,7 +371,6 @@ fn issue14_2_ring_recv_unwinds_with_its_node_linked() {
 /// thread hung (marked woken, never unparked) and the second batch was never
 /// popped.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_3_panicking_wake_during_disconnection() {
     for cap in CAPS {
         let (tx, rx) = channel::<u32>(cap);
@@ -431,7 +429,6 @@ fn issue14_3_panicking_wake_during_disconnection() {
 /// the sender side never finished (no guard), so the allocation leaked.
 /// Counted with the counting allocator on this thread.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_3_panicking_wake_in_last_sender_drop_frees_the_channel() {
     let _lock = alloc_test_lock();
     // Warm up what the first caught panic initialises for good.
@@ -475,7 +472,6 @@ fn issue14_3_panicking_wake_in_last_sender_drop_frees_the_channel() {
 /// the ring (`bounded(1)`, `bounded(4)`) and the rendezvous, where the
 /// future's own offer is taken.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn issue14_5_panicking_wake_in_try_recv_keeps_the_message() {
     for cap in BOUNDED {
         let ledger = Ledger::new(8);
@@ -594,7 +590,7 @@ fn big_sends_on_a_small_stack() {
 /// [`STACK_CHILD`] set), and the test asserts the child's exit status.
 #[test]
 #[cfg_attr(miri, ignore = "runs a child process")]
-#[ignore = "issue 14: fails until the new waiting core lands"]
+#[ignore = "issue 14: the debug-build frames of a 32 KiB send are being shrunk"]
 fn issue14_blocking_send_of_32_kib_fits_a_512_kib_stack() {
     if std::env::var_os(STACK_CHILD).is_some() {
         big_sends_on_a_small_stack();
@@ -1108,7 +1104,6 @@ fn panicking_wake_in_send_delivers_the_message() {
 /// in the channel; never dropped unreceived. On 0390cea the panic dropped
 /// it (as in reproduction 5).
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_wake_in_a_receive_keeps_the_message() {
     let _watchdog = Watchdog::new("panicking_wake_in_a_receive_keeps_the_message", HANG_LIMIT);
     for how in ["recv", "recv_timeout", "poll", "try_iter"] {
@@ -1203,7 +1198,6 @@ enum Disconnect {
 /// their handles, so that the test's are the last ones. On 0390cea the rest
 /// of the batch was dropped unfired.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_wake_in_a_disconnection_wakes_every_other_waiter() {
     let _watchdog = Watchdog::new(
         "panicking_wake_in_a_disconnection_wakes_every_other_waiter",
@@ -1350,7 +1344,6 @@ fn panicking_clone_on_first_poll_of_recv_and_closed() {
 /// the replaced one), so the panic dropped the message unsent and the next
 /// poll panicked ("a pending send holds its message").
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_clone_on_first_poll_of_send() {
     panicking_clone_on_first_poll(&[Kind::Send]);
 }
@@ -1366,7 +1359,6 @@ fn panicking_clone_on_repoll_with_another_waker_of_recv_and_closed() {
 /// the replaced one), so the panic dropped the message unsent and the next
 /// poll panicked ("a pending send holds its message").
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_clone_on_repoll_with_another_waker_of_send() {
     panicking_clone_on_repoll_with_another_waker(&[Kind::Send]);
 }
@@ -1382,7 +1374,6 @@ fn panicking_waker_drop_on_repoll_with_another_waker_of_recv_and_closed() {
 /// the replaced one), so the panic dropped the message unsent and the next
 /// poll panicked ("a pending send holds its message").
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_waker_drop_on_repoll_with_another_waker_of_send() {
     panicking_waker_drop_on_repoll_with_another_waker(&[Kind::Send]);
 }
@@ -1398,7 +1389,6 @@ fn panicking_waker_drop_on_repoll_with_another_waker_of_send() {
 /// unwinds: that would abort). On 0390cea the first panic ended the drain:
 /// the rest stayed queued until the last sender went.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_message_drops_in_the_last_receivers_drain() {
     for (cap, queued) in [(Some(1), 1), (Some(4), 4), (None, 4), (None, 40)] {
         let armed_sets: &[&[usize]] = &[&[0], &[queued / 2], &[0, queued - 1]];
@@ -2027,7 +2017,6 @@ fn panicking_clone_in_a_stream_poll() {
 /// before the clone, so the panic dropped it, and the next flush answered
 /// `Ready(Ok(()))`: a message reported sent that nobody ever received.
 #[test]
-#[ignore = "issue 14: fails until the new waiting core lands"]
 fn panicking_clone_in_a_sink_flush_keeps_the_message() {
     use futures::Sink;
     for cap in BOUNDED {
