@@ -169,7 +169,7 @@ if ensure_component nightly miri && ensure_component nightly rust-src; then
     # (the tests of these binaries that need no runtime or real time).
     record env MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
         cargo +nightly miri test -p oneshot-tests --no-fail-fast --test mpmc_cancel --test mpmc_disconnect \
-        --test mpmc_rendezvous --test mpmc_mixed --test mpmc_hostile
+        --test mpmc_rendezvous --test mpmc_mixed --test mpmc_hostile --test broadcast
 else
     echo "SKIPPED: miri (install failed)"
 fi

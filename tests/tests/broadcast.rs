@@ -615,3 +615,58 @@ fn receivers_joining_and_leaving_under_load_never_stall_the_senders() {
     // value seen is not necessarily `n - 1`; it is one of them.
     assert!(last.is_some_and(|l| l < n));
 }
+
+#[test]
+fn a_woken_send_future_that_is_dropped_passes_its_wake_up_on() {
+    let (tx, mut rx) = broadcast::channel(1);
+    tx.send(0).unwrap();
+    let (w1, w2) = (
+        oneshot_tests::CountingWaker::new(),
+        oneshot_tests::CountingWaker::new(),
+    );
+    let (k1, k2) = (w1.waker(), w2.waker());
+    let mut second = pin!(tx.send_async(2));
+    {
+        let mut first = pin!(tx.send_async(1));
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&k1))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&k2))
+            .is_pending());
+        assert_eq!(rx.try_recv(), Ok(0));
+        // One slot freed: one wake-up, to the first in line.
+        assert_eq!((w1.wakes(), w2.wakes()), (1, 0));
+    }
+    // The first gave up without using it: the second is woken.
+    assert_eq!(w2.wakes(), 1);
+    assert_eq!(
+        second.as_mut().poll(&mut Context::from_waker(&k2)),
+        Poll::Ready(Ok(()))
+    );
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
+#[test]
+fn a_receive_whose_sender_wake_up_panics_keeps_the_message() {
+    let (tx, mut rx) = broadcast::channel(1);
+    tx.send(1).unwrap();
+    let hostile = oneshot_tests::HostileWaker::new(oneshot_tests::panics::WAKE);
+    let waker = hostile.waker();
+    {
+        let mut send = pin!(tx.send_async(2));
+        assert!(send
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        // Freeing the slot wakes the pending send, whose waker panics.
+        let caught = oneshot_tests::quietly(std::panic::AssertUnwindSafe(|| rx.try_recv()));
+        assert!(caught.is_err());
+        assert_eq!(send.as_mut().cancel(), Some(2));
+    }
+    // The message was kept for the next receive.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}

@@ -1,0 +1,419 @@
+//! loom models of `mpmc::broadcast`, through the public API (the shipped
+//! code with loom's atomics, mutex, cells and threads swapped in).
+//!
+//! Run with
+//! `RUSTFLAGS="--cfg loom" cargo test -p oneshot-tests --release --test broadcast_loom -- --nocapture`.
+//! The preemption bound is `MPMC_LOOM_MAX_PREEMPTIONS` if set, else
+//! `LOOM_MAX_PREEMPTIONS`, else 3. Each model prints how many interleavings
+//! it explored.
+//!
+//! What they cover:
+//!
+//! * the slot hand-off between the last reader and a waiting sender (a
+//!   blocked `send` and a pending `send_async` on a full ring, against the
+//!   receive that frees the slot: the sender's registration and re-check
+//!   against the reader's free and `has_waiters`);
+//! * a lagging receiver dropped or detached while a sender waits for the
+//!   slot it holds;
+//! * a receiver's registration racing a send (the lost wake-up window), for
+//!   a blocked `recv` and a pending `recv_async`, with two waiting receivers
+//!   woken by one send;
+//! * the last sender's drop racing a blocked `recv`.
+//!
+//! A lost wake-up shows up as a deadlock, which loom reports. Every message
+//! original is loom-tracked (a leak fails the model) and counted in a
+//! per-model ledger (a second drop panics); clones are not tracked. As in
+//! `mpmc_loom.rs`, the racing operations run on spawned threads and the
+//! main thread only sets up, joins and checks.
+
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+use loom::alloc::Track;
+use loom::future::block_on;
+use loom::thread;
+use mpmc::broadcast::{self, RecvError, TryRecvError};
+
+fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if let Ok(bound) = std::env::var("MPMC_LOOM_MAX_PREEMPTIONS") {
+        builder.preemption_bound = Some(bound.parse().expect("a number"));
+    }
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&runs);
+    let started = Instant::now();
+    builder.check(move || {
+        counter.fetch_add(1, Relaxed);
+        f();
+    });
+    println!(
+        "broadcast_loom {name}: {} interleavings (preemption bound {:?}) in {:.1} s",
+        runs.load(Relaxed),
+        builder.preemption_bound,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Counts the drops of each original message of one model run.
+struct Ledger {
+    drops: [AtomicUsize; 4],
+    made: AtomicUsize,
+}
+
+impl Ledger {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            drops: Default::default(),
+            made: AtomicUsize::new(0),
+        })
+    }
+
+    fn msg(self: &Arc<Self>, id: usize) -> Msg {
+        self.made.fetch_add(1, Relaxed);
+        Msg {
+            id,
+            original: Some((Arc::clone(self), Track::new(()))),
+        }
+    }
+
+    #[track_caller]
+    fn assert_all_dropped_once(&self) {
+        let made = self.made.load(Relaxed);
+        let dropped: usize = self.drops.iter().map(|d| d.load(Relaxed)).sum();
+        assert_eq!(dropped, made, "originals made vs dropped");
+    }
+}
+
+/// An original (in the ring, or moved out to its last reader) or a clone.
+struct Msg {
+    id: usize,
+    original: Option<(Arc<Ledger>, Track<()>)>,
+}
+
+impl Clone for Msg {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id,
+            original: None,
+        }
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        if let Some((ledger, _)) = &self.original {
+            let before = ledger.drops[self.id].fetch_add(1, Relaxed);
+            assert_eq!(before, 0, "message {} dropped twice", self.id);
+        }
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Msg({})", self.id)
+    }
+}
+
+fn id<E>(msg: Result<Msg, E>) -> Option<usize> {
+    msg.ok().map(|m| m.id)
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct Counting(AtomicUsize);
+
+impl Wake for Counting {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Relaxed);
+    }
+}
+
+fn poll<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+// ---- the slot hand-off -----------------------------------------------------
+
+/// A full `channel(1)` with two receivers, one of which already read the
+/// message: a blocked `send` against the other's receive, which is the last
+/// read and frees the slot. The sender must be woken (or see the slot free
+/// in its re-check); both receivers then get the new message, and the last
+/// reader of each message got the original.
+#[test]
+fn last_reader_hands_the_slot_to_a_blocked_sender() {
+    model("last_reader_hands_the_slot_to_a_blocked_sender", || {
+        let ledger = Ledger::new();
+        let (tx, mut first) = broadcast::channel::<Msg>(1);
+        let mut last = first.clone();
+        tx.try_send(ledger.msg(0)).unwrap();
+        let early = first.try_recv().unwrap();
+        assert!(early.original.is_none(), "not the last reader: a clone");
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || {
+            tx.send(l.msg(1)).unwrap();
+        });
+        let reader = thread::spawn(move || {
+            let msg = last.try_recv().unwrap();
+            assert!(msg.original.is_some(), "the last reader moves");
+            assert_eq!(msg.id, 0);
+            last
+        });
+        sender.join().unwrap();
+        let mut last = reader.join().unwrap();
+        assert_eq!(id(first.try_recv()), Some(1));
+        assert_eq!(id(last.try_recv()), Some(1));
+        assert_eq!(last.try_recv().unwrap_err(), TryRecvError::Disconnected);
+        drop((early, first, last));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+/// The same hand-off to a pending `send_async` polled on its own thread by
+/// loom's `block_on`.
+#[test]
+fn last_reader_hands_the_slot_to_a_pending_send_future() {
+    model(
+        "last_reader_hands_the_slot_to_a_pending_send_future",
+        || {
+            let ledger = Ledger::new();
+            let (tx, mut rx) = broadcast::channel::<Msg>(1);
+            tx.try_send(ledger.msg(0)).unwrap();
+            let l = Arc::clone(&ledger);
+            let sender = thread::spawn(move || {
+                block_on(tx.send_async(l.msg(1))).unwrap();
+            });
+            let reader = thread::spawn(move || {
+                assert_eq!(id(rx.try_recv()), Some(0));
+                rx
+            });
+            sender.join().unwrap();
+            let mut rx = reader.join().unwrap();
+            assert_eq!(id(rx.try_recv()), Some(1));
+            drop(rx);
+            ledger.assert_all_dropped_once();
+        },
+    );
+}
+
+/// A full `channel(1)` with two waiting senders: a pending `send_async`
+/// polled first (front of the list), and a second sender waiting on its own
+/// thread (under loom's `block_on`). The reader frees the slot, which wakes
+/// the front future; that future is then dropped without being polled
+/// again, and its wake-up must pass on to the second sender, which then
+/// sends. (A stalled second sender is a deadlock loom reports.)
+///
+/// The second sender waits as a future under `block_on`, not as a parked
+/// thread: loom 0.7 turns an `unpark` that reaches a thread blocked on a
+/// loom `Mutex` into the end of that mutex wait ("expected to be able to
+/// acquire lock"), which real mutexes do not do, and a woken thread that
+/// takes the channel's lock while the late `unpark` of its wake-up is still
+/// on its way trips it. `block_on` waits on its own notifier instead.
+#[test]
+fn a_cancelled_woken_send_future_passes_the_slot_on() {
+    model("a_cancelled_woken_send_future_passes_the_slot_on", || {
+        let ledger = Ledger::new();
+        let (tx, mut rx) = broadcast::channel::<Msg>(1);
+        tx.try_send(ledger.msg(0)).unwrap();
+        let counter = Arc::new(Counting::default());
+        let waker = Waker::from(Arc::clone(&counter));
+        let mut front = Box::pin(tx.send_async(ledger.msg(1)));
+        assert!(poll(front.as_mut(), &waker).is_pending());
+        let second = {
+            let tx = tx.clone();
+            let l = Arc::clone(&ledger);
+            thread::spawn(move || block_on(tx.send_async(l.msg(2))).unwrap())
+        };
+        let reader = thread::spawn(move || {
+            assert_eq!(id(rx.try_recv()), Some(0));
+            rx
+        });
+        let mut rx = reader.join().unwrap();
+        assert_eq!(counter.0.load(Relaxed), 1, "the front sender was woken");
+        drop(front);
+        second.join().unwrap();
+        assert_eq!(id(rx.try_recv()), Some(2));
+        drop((tx, rx));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+// ---- a lagging receiver leaves -----------------------------------------------
+
+/// A full `channel(1)`: one receiver has read the message, the other lags.
+/// A sender blocks for the slot while the lagging receiver is dropped or
+/// detached: its departure releases the slot (dropping the original, which
+/// it was the last holder of) and the sender gets in.
+fn lagging_receiver_leaves_while_a_sender_waits(detach: bool) {
+    let ledger = Ledger::new();
+    let (tx, mut reader) = broadcast::channel::<Msg>(1);
+    let lagging = reader.clone();
+    tx.try_send(ledger.msg(0)).unwrap();
+    drop(reader.try_recv().unwrap());
+    let l = Arc::clone(&ledger);
+    let sender = thread::spawn(move || {
+        tx.send(l.msg(1)).unwrap();
+        tx
+    });
+    let leaver = thread::spawn(move || {
+        if detach {
+            Some(lagging.detach())
+        } else {
+            drop(lagging);
+            None
+        }
+    });
+    let tx = sender.join().unwrap();
+    let detached = leaver.join().unwrap();
+    assert_eq!(ledger.drops[0].load(Relaxed), 1, "released by the leaver");
+    assert_eq!(id(reader.try_recv()), Some(1));
+    assert_eq!(tx.receiver_count(), 1);
+    drop((tx, reader, detached));
+    ledger.assert_all_dropped_once();
+}
+
+#[test]
+fn lagging_receiver_dropped_while_a_sender_waits() {
+    model("lagging_receiver_dropped_while_a_sender_waits", || {
+        lagging_receiver_leaves_while_a_sender_waits(false);
+    });
+}
+
+#[test]
+fn lagging_receiver_detached_while_a_sender_waits() {
+    model("lagging_receiver_detached_while_a_sender_waits", || {
+        lagging_receiver_leaves_while_a_sender_waits(true);
+    });
+}
+
+/// A lagging receiver detaches while a `try_send` races it: the send is
+/// either refused (full) or accepted after the release; the message is
+/// received by the remaining receiver if accepted, and every original is
+/// dropped once.
+#[test]
+fn detach_races_try_send() {
+    model("detach_races_try_send", || {
+        let ledger = Ledger::new();
+        let (tx, mut reader) = broadcast::channel::<Msg>(1);
+        let lagging = reader.clone();
+        tx.try_send(ledger.msg(0)).unwrap();
+        drop(reader.try_recv().unwrap());
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || (tx.try_send(l.msg(1)).is_ok(), tx));
+        let leaver = thread::spawn(move || lagging.detach());
+        let (sent, tx) = sender.join().unwrap();
+        let detached = leaver.join().unwrap();
+        let got = id(reader.try_recv());
+        assert_eq!(got, sent.then_some(1));
+        drop((tx, reader, detached));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+// ---- registration racing a send (lost wake-up) -------------------------
+
+/// A receiver blocking in `recv` against a `try_send`: the registration
+/// and re-check against the publish and `has_waiters`.
+#[test]
+fn blocked_recv_races_send() {
+    model("blocked_recv_races_send", || {
+        let ledger = Ledger::new();
+        let (tx, mut rx) = broadcast::channel::<Msg>(1);
+        let receiver = thread::spawn(move || {
+            let got = id(rx.recv());
+            (got, rx)
+        });
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || {
+            tx.try_send(l.msg(0)).unwrap();
+            tx
+        });
+        let tx = sender.join().unwrap();
+        let (got, rx) = receiver.join().unwrap();
+        assert_eq!(got, Some(0));
+        drop((tx, rx));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+/// Two receivers waiting (one blocked thread, one pending future polled
+/// by `block_on`) and one send: both must be woken.
+#[test]
+fn one_send_wakes_both_waiting_receivers() {
+    model("one_send_wakes_both_waiting_receivers", || {
+        let ledger = Ledger::new();
+        let (tx, mut a) = broadcast::channel::<Msg>(1);
+        let mut b = a.clone();
+        let ra = thread::spawn(move || id(a.recv()));
+        let rb = thread::spawn(move || id(block_on(b.recv_async())));
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || tx.try_send(l.msg(0)).unwrap());
+        sender.join().unwrap();
+        assert_eq!(ra.join().unwrap(), Some(0));
+        assert_eq!(rb.join().unwrap(), Some(0));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+/// A pending `recv_async` registered with a counting waker (first poll on
+/// the main thread before any other thread exists) against a send: the
+/// waker fires or the re-poll finds the message.
+#[test]
+fn pending_recv_future_races_send() {
+    model("pending_recv_future_races_send", || {
+        let ledger = Ledger::new();
+        let (tx, mut rx) = broadcast::channel::<Msg>(1);
+        let counter = Arc::new(Counting::default());
+        let waker = Waker::from(Arc::clone(&counter));
+        {
+            let mut recv = pin!(rx.recv_async());
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            let l = Arc::clone(&ledger);
+            let sender = thread::spawn(move || {
+                tx.try_send(l.msg(0)).unwrap();
+                tx
+            });
+            let tx = sender.join().unwrap();
+            assert_eq!(counter.0.load(Relaxed), 1, "woken once");
+            match poll(recv.as_mut(), &waker) {
+                Poll::Ready(msg) => assert_eq!(id(msg), Some(0)),
+                Poll::Pending => panic!("woken but the message is not there"),
+            }
+            drop(tx);
+        }
+        drop(rx);
+        ledger.assert_all_dropped_once();
+    });
+}
+
+/// The last sender's drop against a blocked `recv` that drains first.
+#[test]
+fn last_sender_drop_races_blocked_recv() {
+    model("last_sender_drop_races_blocked_recv", || {
+        let ledger = Ledger::new();
+        let (tx, mut rx) = broadcast::channel::<Msg>(1);
+        let receiver = thread::spawn(move || {
+            let first = id(rx.recv());
+            let second = rx.recv().map(|m| m.id);
+            (first, second)
+        });
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || {
+            tx.try_send(l.msg(0)).unwrap();
+            drop(tx);
+        });
+        sender.join().unwrap();
+        let (first, second) = receiver.join().unwrap();
+        assert_eq!(first, Some(0));
+        assert_eq!(second, Err(RecvError));
+        ledger.assert_all_dropped_once();
+    });
+}
