@@ -88,11 +88,14 @@ part "ThreadSanitizer (nightly, -Zbuild-std)"
 if ensure_toolchain nightly && ensure_component nightly rust-src; then
     # halt_on_error: the first report fails the binary; a report at exit
     # would fail it too (exit code 66), this is just quicker to read.
+    # The 32 KiB small-stack send measures a debug build's stack; TSan's
+    # instrumentation makes every frame larger, so it runs natively only.
     record env RUSTFLAGS="-Zsanitizer=thread" RUSTDOCFLAGS="-Zsanitizer=thread" \
         TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         ONESHOT_REGRESS_ITERS=2000 ONESHOT_STRESS_SECS=10 MPMC_STRESS_SECS=10 \
         CARGO_TARGET_DIR=target/tsan \
-        cargo +nightly test -Zbuild-std --target "$HOST" -p oneshot-tests -p mpmc --tests --no-fail-fast
+        cargo +nightly test -Zbuild-std --target "$HOST" -p oneshot-tests -p mpmc --tests --no-fail-fast \
+        -- --skip issue14_blocking_send_of_32_kib_fits_a_512_kib_stack
 else
     echo "SKIPPED: ThreadSanitizer (install failed)"
 fi
