@@ -165,9 +165,7 @@
 
 use alloc::collections::VecDeque;
 
-use super::array::{
-    Array, Outcome, RingStop, SendDone, Slot, MARK, OVERFLOW, POS_MASK, RX_WAIT, SHIFT,
-};
+use super::array::{Array, Outcome, RingStop, SendDone, MARK, OVERFLOW, POS_MASK, RX_WAIT, SHIFT};
 #[cfg(not(loom))]
 use crate::loom::lock::Lock;
 use crate::loom::Ordering;
@@ -240,7 +238,7 @@ impl<T> Array<T> {
         }
         #[cfg(not(loom))]
         {
-            let slot = core::mem::size_of::<Slot<T>>();
+            let slot = core::mem::size_of::<super::array::Slot<T>>();
             (RING_BYTES / slot).clamp(MIN_RING, MAX_RING)
         }
     }
