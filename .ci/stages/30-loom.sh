@@ -3,14 +3,16 @@
 # interleavings it explored.
 #   1. every test of the tests crate under --cfg loom: the oneshot core
 #      (tests/tests/loom*.rs) at $LOOM_MAX_PREEMPTIONS (5) and the mpmc
-#      channels (tests/tests/mpmc_loom.rs) at $MPMC_LOOM_MAX_PREEMPTIONS (3;
+#      channels (tests/tests/mpmc_loom.rs, and mpmc_loom_unbounded.rs for
+#      the unbounded ring + overflow) at $MPMC_LOOM_MAX_PREEMPTIONS (3;
 #      their lock and parking make each extra preemption costlier);
-#   2. mpmc's own unit-test models of the lock-free list flavor
-#      (mpmc/src/flavor/list.rs), at $MPMC_LIST_LOOM_PREEMPTIONS (3).
+#   2. mpmc's own unit-test models of the unbounded flavor's ring and
+#      overflow (mpmc/src/flavor/overflow.rs), at $MPMC_LIB_LOOM_PREEMPTIONS
+#      (3).
 set -euo pipefail
 export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-5}
 export MPMC_LOOM_MAX_PREEMPTIONS=${MPMC_LOOM_MAX_PREEMPTIONS:-3}
-LIST_BOUND=${MPMC_LIST_LOOM_PREEMPTIONS:-3}
+LIB_BOUND=${MPMC_LIB_LOOM_PREEMPTIONS:-3}
 status=0
 
 # Runs one loom test command (the arguments), filtering its output to the
@@ -32,10 +34,10 @@ run_models() {
     rm -f "$log"
 }
 
-echo "loom preemption bound: $LOOM_MAX_PREEMPTIONS (oneshot), $MPMC_LOOM_MAX_PREEMPTIONS (mpmc_loom), $LIST_BOUND (mpmc list unit models)"
+echo "loom preemption bound: $LOOM_MAX_PREEMPTIONS (oneshot), $MPMC_LOOM_MAX_PREEMPTIONS (mpmc_loom*), $LIB_BOUND (mpmc overflow unit models)"
 # --no-fail-fast: a failing binary (say mpmc_loom) must not hide the others.
-run_models "tests crate (oneshot + mpmc_loom)" \
+run_models "tests crate (oneshot + mpmc_loom*)" \
     cargo test -p oneshot-tests --release --tests --no-fail-fast -- --nocapture
-LOOM_MAX_PREEMPTIONS=$LIST_BOUND run_models "mpmc list unit models" \
+LOOM_MAX_PREEMPTIONS=$LIB_BOUND run_models "mpmc overflow unit models" \
     cargo test -p mpmc --lib --release -- --nocapture
 exit "$status"

@@ -670,3 +670,38 @@ fn a_receive_whose_sender_wake_up_panics_keeps_the_message() {
     assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
+
+/// A message whose `clone` panics while `ARMED` is set.
+#[derive(Debug, PartialEq)]
+struct Fragile(u32);
+
+static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Clone for Fragile {
+    fn clone(&self) -> Self {
+        if ARMED.load(Relaxed) {
+            panic!("{} clone panics", oneshot_tests::HOSTILE);
+        }
+        Self(self.0)
+    }
+}
+
+#[test]
+fn a_panicking_clone_leaves_the_receiver_where_it_was() {
+    let (tx, mut a) = broadcast::channel(1);
+    let mut b = a.clone();
+    tx.send(Fragile(7)).unwrap();
+    ARMED.store(true, Relaxed);
+    let caught = oneshot_tests::quietly(std::panic::AssertUnwindSafe(|| a.try_recv()));
+    ARMED.store(false, Relaxed);
+    assert!(caught.is_err());
+    // Still counted on the slot: the ring stays full, and `a` gets 7 again.
+    assert!(matches!(
+        tx.try_send(Fragile(8)),
+        Err(TrySendError::Full(_))
+    ));
+    assert_eq!(a.try_recv(), Ok(Fragile(7)));
+    assert_eq!(b.try_recv(), Ok(Fragile(7)));
+    tx.send(Fragile(8)).unwrap();
+    assert_eq!(a.try_recv(), Ok(Fragile(8)));
+}

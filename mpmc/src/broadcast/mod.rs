@@ -390,6 +390,17 @@ impl<T> Shared<T> {
 
     /// Wakes up to `bound` waiting receivers, in batches, never under the
     /// lock, all of them even if a waker panics (`waiters.rs`, rule 4).
+    ///
+    /// `bound` is the active count under the send's lock, so a stream of
+    /// receivers that re-register for the next message cannot keep a send
+    /// popping. It is enough: each receiver has one node at a time (its
+    /// receiving methods take `&mut self`), and a receiver that joined after
+    /// the send and registered ahead of a waiter makes that waiter's
+    /// re-check see the message (the lock chain orders the publish before
+    /// it), so every waiter that needs this wake-up is among the first
+    /// `bound` nodes. (A `RecvFuture` leaked while pending, `Box::pin` then
+    /// `mem::forget`, keeps its node until one send pops it, and may take
+    /// one of that send's wake-ups.)
     fn wake_receivers(&self, bound: usize) {
         if bound == 0 {
             return;
