@@ -32,7 +32,12 @@
 //!    room); if that fails too, sets `OVERFLOW` with `fetch_or`, whose
 //!    returned word says whether `RX_WAIT` was set (and whether `MARK` came
 //!    in between: then it clears the bit again and fails);
-//! 3. pushes the message to the back of the overflow and unlocks;
+//! 3. pushes the message to the back of the overflow and unlocks. If the
+//!    overflow's buffer is full, it first unlocks, allocates one twice as
+//!    large, and starts over at step 1 with it (the messages move over under
+//!    the lock, a memcpy): **nothing allocates or frees under the lock**, so
+//!    a sender stalled in the allocator holds up nobody (crossbeam#997), and
+//!    `OVERFLOW` is only set in the critical section that pushes;
 //! 4. loads `tail` (after its lock acquire) and reports `wake_rx` if
 //!    `RX_WAIT` is set there or was in step 2's word, exactly as a ring
 //!    publish reports it (`SendDone`); the channel then notifies.
@@ -142,9 +147,11 @@
 //! # Memory
 //!
 //! The ring is part of the channel's one allocation. The overflow allocates
-//! only while the ring is full (a `VecDeque` growing by doubling) and gives
-//! its buffer back as soon as it is emptied. A channel whose queue stays
-//! within the ring allocates nothing after creation, in every pattern.
+//! only while the ring is full (a `VecDeque` growing by doubling from 8,
+//! allocated outside the lock) and gives its buffer back as soon as it is
+//! emptied. A channel whose queue stays within the ring allocates nothing
+//! after creation, in every pattern; a burst beyond it allocates about
+//! `log2(burst)` times and returns it all once drained.
 //!
 //! # The lock
 //!
@@ -152,8 +159,10 @@
 //! test-and-set lock without it, as the waiter lists'. No user code runs
 //! under it: no message is dropped (a failed send returns its message; the
 //! drain drops after unlocking; a given-back buffer is empty), no waker is
-//! touched. The critical sections are a `VecDeque` push (which may grow the
-//! buffer) or a refill of at most the ring's capacity in moves.
+//! touched, nothing is allocated or freed. The critical sections are a
+//! `VecDeque` push (or the move into a larger buffer allocated before), or a
+//! refill of at most the ring's capacity in moves. Under loom the lock is
+//! loom's mutex taken by try-and-yield (see `loom_lock`).
 //!
 //! # Cost
 //!
