@@ -203,7 +203,8 @@ pub use stream::{RecvStream, SendSink};
 ///
 /// # Panics
 ///
-/// If `cap` is absurdly large (more than `usize::MAX / 8`).
+/// If `cap` is absurdly large (more than `usize::MAX / 32` slots, or more
+/// bytes than one allocation can hold).
 ///
 /// # Examples
 ///

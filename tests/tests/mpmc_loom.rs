@@ -13,7 +13,7 @@
 //!
 //! * send against receive at the full and the empty boundary: `bounded(1)`,
 //!   `bounded(2)` across the ring's wrap, `unbounded` across a block (the
-//!   list flavor uses blocks of 2 slots under loom);
+//!   unbounded ring has 2 slots under loom, so the overflow is reached);
 //! * registration racing notification, the lost wake-up window: a thread
 //!   blocked in `recv` (or a task in `recv_async`) against `try_send`, a
 //!   thread blocked in `send` on a full channel against `try_recv`;
@@ -318,7 +318,8 @@ fn blocked_recv_vs_try_send_bounded1() {
     });
 }
 
-/// The same window on `unbounded` (the list flavor's publish).
+/// The same window on `unbounded` (the ring's publish, with the overflow
+/// behind it).
 #[test]
 fn blocked_recv_vs_try_send_unbounded() {
     model("blocked_recv_vs_try_send_unbounded", || {
