@@ -267,8 +267,8 @@ impl<T> Shared<T> {
         let cap = shared.cap;
         for i in 0..cap {
             let slot = shared.slot_at(i);
-            // ORDERING: Relaxed: the last handle's Acquire fence ordered
-            // every other handle's accesses before this.
+            // ORDERING: Relaxed: the last handle's AcqRel decrement of
+            // `refs` ordered every other handle's accesses before this.
             if slot.seq.load(Ordering::Relaxed) % 2 == 1 {
                 // Every receiver releases its unread slots, so this does not
                 // happen; if it did, the value would be dropped here once.
@@ -298,11 +298,12 @@ impl<T> Shared<T> {
     unsafe fn release_ref(this: NonNull<Self>) {
         // SAFETY: our reference keeps it alive.
         let shared = unsafe { this.as_ref() };
-        // ORDERING: Release: our accesses happen before the free; the last
-        // one's Acquire fence pairs with every other's Release (as `Arc`).
-        if shared.refs.fetch_sub(1, Ordering::Release) == 1 {
-            // ORDERING: Acquire, see above.
-            fence(Ordering::Acquire);
+        // ORDERING: AcqRel: our accesses happen before the free (Release),
+        // and the last one sees every other holder's (Acquire). An RMW rather
+        // than `Arc`'s Release + Acquire fence: ThreadSanitizer does not
+        // model fences and reported the free as a race with the previous
+        // holder's decrement.
+        if shared.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
             // SAFETY: the last reference.
             unsafe { Self::free(this) };
         }
