@@ -36,11 +36,14 @@
 //! no allocation (flume allocates 56 B per blocked thread and 80 B per
 //! pending future, async-channel 56 B), a cancelled receive passes its
 //! wake-up on (flume#135 loses it), and an uncontended `try_send` +
-//! `try_recv` on `bounded(n)` makes 2 locked instructions per message
-//! (crossbeam 2, flume 4, tokio 8.1). The README's wall-clock tables compare
-//! it with crossbeam-channel, flume, kanal, async-channel, tokio and std on
-//! a 2-core VM: it leads some cells (such as spsc `bounded(100)`, 21.8 ns a
-//! message against crossbeam's 39.9) and kanal leads most of the others.
+//! `try_recv` on `bounded(n)` and `unbounded` makes 2 locked instructions
+//! per message (crossbeam 2 bounded / 5 unbounded, flume 4, tokio 8). A
+//! panicking waker or `Drop` never breaks a channel (see Guarantees). The
+//! README's wall-clock tables (wall and CPU time per message) compare it with
+//! crossbeam-channel, flume, kanal, crossfire, tachyonix, async-channel,
+//! tokio and std on a 2-core VM: it leads the rendezvous between threads
+//! (`bounded(0)` sync, 0.36–0.58x the fastest peer) and the task↔task round
+//! trip; kanal and crossfire lead most of the other cells.
 //!
 //! **Where to start.** [`bounded`] or [`unbounded`], the examples below,
 //! then [`Sender`] and [`Receiver`]. Two things that surprise newcomers:
