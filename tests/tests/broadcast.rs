@@ -107,7 +107,7 @@ fn every_receiver_sees_every_message_in_order() {
     }
     drop(tx);
     assert_eq!(a.try_recv(), Err(TryRecvError::Disconnected));
-    assert_eq!(b.recv(), Err(RecvError));
+    assert_eq!(b.recv(), Err(RecvError::Disconnected));
     assert_eq!(c.iter().count(), 0);
 }
 
@@ -381,7 +381,7 @@ fn async_send_and_receive_with_cancellation() {
     tx.send(3).unwrap();
     assert_eq!(futures::executor::block_on(rx.recv_async()), Ok(3));
     drop(tx);
-    assert_eq!(futures::executor::block_on(rx.recv_async()), Err(RecvError));
+    assert_eq!(futures::executor::block_on(rx.recv_async()), Err(RecvError::Disconnected));
 }
 
 #[test]

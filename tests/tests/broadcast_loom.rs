@@ -413,7 +413,7 @@ fn last_sender_drop_races_blocked_recv() {
         sender.join().unwrap();
         let (first, second) = receiver.join().unwrap();
         assert_eq!(first, Some(0));
-        assert_eq!(second, Err(RecvError));
+        assert_eq!(second, Err(RecvError::Disconnected));
         ledger.assert_all_dropped_once();
     });
 }

@@ -1,6 +1,6 @@
-//! The broadcast futures: [`SendFuture`] and [`RecvFuture`]. Each holds its
-//! own waiter node (so waiting allocates nothing) and is `!Unpin`; its `Drop`
-//! unlinks the node (`waiters.rs`).
+//! The broadcast futures: [`SendFuture`], [`RecvFuture`] and [`Closed`].
+//! Each holds its own waiter node (so waiting allocates nothing) and is
+//! `!Unpin`; its `Drop` unlinks the node (`waiters.rs`).
 
 use core::fmt;
 use core::future::Future;
@@ -115,9 +115,9 @@ impl<T> Future for SendFuture<'_, T> {
         let mut try_send = |before: State| {
             let m = msg.take().expect("an unsent message stays in the future");
             match shared.send_step(m) {
-                Ok(wake) => {
+                Ok(sent) => {
                     shared.leave(Side::Tx, node, before);
-                    shared.wake_receivers(wake);
+                    shared.finish_send(sent);
                     Some(Ok(()))
                 }
                 Err(TrySendError::Disconnected(m)) => {
@@ -195,6 +195,43 @@ impl<'a, T> RecvFuture<'a, T> {
     }
 }
 
+/// One poll of a receive with the waiter node `node` (a `RecvFuture`'s or
+/// a `RecvStream`'s). When it returns `Ready` the node is unlinked and idle
+/// (reusable); when `Pending`, it is registered with `cx`'s waker.
+pub(super) fn poll_recv<T: Clone>(
+    receiver: &mut Receiver<T>,
+    node: Pin<&Node<()>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, RecvError>> {
+    // SAFETY: the receiver's reference keeps the allocation alive; this
+    // reference is not tied to the `&mut` borrow of the receiver.
+    let shared: &Shared<T> = unsafe { receiver.shared.as_ref() };
+    let before = node.state();
+    let mut attempt = |before: State| match receiver.step(|| shared.leave(Side::Rx, node, before))
+    {
+        Ok(msg) => Some(Ok(msg)),
+        Err(Empty::Disconnected) => {
+            shared.leave(Side::Rx, node, before);
+            Some(Err(RecvError::Disconnected))
+        }
+        Err(Empty::Lagged(n)) => {
+            shared.leave(Side::Rx, node, before);
+            Some(Err(RecvError::Lagged(n)))
+        }
+        Err(_) => None,
+    };
+    if let Some(out) = attempt(before) {
+        return Poll::Ready(out);
+    }
+    if !register_task(shared, Side::Rx, node, before, cx) {
+        return Poll::Pending;
+    }
+    match attempt(WAITING) {
+        Some(out) => Poll::Ready(out),
+        None => Poll::Pending,
+    }
+}
+
 impl<T: Clone> Future for RecvFuture<'_, T> {
     type Output = Result<T, RecvError>;
 
@@ -205,33 +242,11 @@ impl<T: Clone> Future for RecvFuture<'_, T> {
         assert!(!this.done, "`RecvFuture` polled after completion");
         // SAFETY: see above.
         let node = unsafe { Pin::new_unchecked(&this.node) };
-        // SAFETY: the receiver's reference keeps the allocation alive; this
-        // reference is not tied to the `&mut` borrow of the receiver.
-        let shared: &Shared<T> = unsafe { this.receiver.shared.as_ref() };
-        let before = node.state();
-        let mut attempt =
-            |before: State| match this.receiver.step(|| shared.leave(Side::Rx, node, before)) {
-                Ok(msg) => Some(Ok(msg)),
-                Err(Empty::Disconnected) => {
-                    shared.leave(Side::Rx, node, before);
-                    Some(Err(RecvError))
-                }
-                Err(Empty::Empty) => None,
-            };
-        if let Some(out) = attempt(before) {
+        let out = poll_recv(this.receiver, node, cx);
+        if out.is_ready() {
             this.done = true;
-            return Poll::Ready(out);
         }
-        if !register_task(shared, Side::Rx, node, before, cx) {
-            return Poll::Pending;
-        }
-        match attempt(WAITING) {
-            Some(out) => {
-                this.done = true;
-                Poll::Ready(out)
-            }
-            None => Poll::Pending,
-        }
+        out
     }
 }
 
@@ -253,5 +268,86 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
         f.debug_struct("RecvFuture")
             .field("done", &self.done)
             .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Sender::closed`]: completes when the channel is closed
+/// ([`Sender::close`], or every receiver, active and detached, gone).
+///
+/// # Cancel safety
+///
+/// It only watches: dropping it while pending changes nothing, and a new
+/// `closed()` future sees the same state.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Closed<'a, T> {
+    sender: &'a Sender<T>,
+    node: Node<()>,
+}
+
+// SAFETY: it borrows a `Sender` (shareable when `T: Send + Sync`); its node
+// is reached by other threads only under the waiter lock.
+unsafe impl<T: Send + Sync> Send for Closed<'_, T> {}
+// SAFETY: no method reaches the node through `&Closed`.
+unsafe impl<T: Send + Sync> Sync for Closed<'_, T> {}
+
+impl<'a, T> Closed<'a, T> {
+    pub(super) fn new(sender: &'a Sender<T>) -> Self {
+        Self {
+            sender,
+            node: Node::new(),
+        }
+    }
+}
+
+impl<T> Future for Closed<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `node` is structurally pinned (never moved out).
+        let node = unsafe { self.as_ref().map_unchecked(|this| &this.node) };
+        let waiters = &self.sender.shared().waiters;
+        let mut waker = None;
+        loop {
+            let mut locked = waiters.lock();
+            if locked.is_disconnected() {
+                drop(locked);
+                // Woken by the close, or registered and then closed: either
+                // way, nothing to pass on (every `closed()` is woken).
+                let _: State = waiters.depart_used(Side::Closed, node);
+                return Poll::Ready(());
+            }
+            if locked.will_wake(node, cx.waker()) {
+                return Poll::Pending;
+            }
+            match waker.take() {
+                Some(waker) => {
+                    let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
+                    drop(locked);
+                    // The replaced waker (user code) is dropped after the lock.
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                None => {
+                    drop(locked);
+                    // The waker's clone (user code) runs with no lock held;
+                    // then look again, since the channel may have closed.
+                    waker = Some(cx.waker().clone());
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for Closed<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: the node is pinned for the future's whole life.
+        let node = unsafe { Pin::new_unchecked(&self.node) };
+        let _: State = self.sender.shared().waiters.depart_used(Side::Closed, node);
+    }
+}
+
+impl<T> fmt::Debug for Closed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed").finish_non_exhaustive()
     }
 }

@@ -141,9 +141,12 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-pub use crate::errors::{RecvError, SendError, TryRecvError, TrySendError};
+pub use crate::errors::{SendError, TrySendError};
 #[cfg(feature = "std")]
-pub use crate::errors::{RecvTimeoutError, SendTimeoutError};
+pub use crate::errors::SendTimeoutError;
+#[cfg(feature = "std")]
+pub use errors::RecvTimeoutError;
+pub use errors::{RecvError, TryRecvError};
 use crate::loom::lock::Lock;
 use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 #[cfg(any(feature = "std", feature = "async"))]
@@ -152,11 +155,18 @@ use crate::waiters::{Side, Waiters, Wake};
 #[cfg(feature = "std")]
 use crate::waiters::{WAITING, WOKEN};
 
+mod errors;
 #[cfg(feature = "async")]
 mod futures;
+mod overwrite;
+#[cfg(feature = "futures")]
+mod stream;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub use futures::{RecvFuture, SendFuture};
+pub use futures::{Closed, RecvFuture, SendFuture};
+#[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+pub use stream::RecvStream;
 
 /// One slot of the ring.
 struct Slot<T> {
@@ -164,6 +174,9 @@ struct Slot<T> {
     seq: AtomicUsize,
     /// Readers still to read the message (set by the send, under the lock).
     remaining: AtomicUsize,
+    /// Overwrite mode only: `WRITER`, `WANT` and a count of `PIN`s
+    /// (`overwrite.rs`; module docs, "Overwrite mode").
+    pins: AtomicUsize,
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -187,6 +200,8 @@ struct Shared<T> {
     /// `counts.closed`, readable without the lock.
     closed: AtomicBool,
     cap: usize,
+    /// Overwrite mode (`overwriting`): a send replaces the oldest message.
+    overwrite: bool,
     slots: NonNull<Slot<T>>,
     /// Waiting receivers (`Rx`) and senders (`Tx`); no messages in nodes.
     waiters: Waiters<()>,
@@ -199,6 +214,36 @@ enum Empty {
     Empty,
     /// Closed, and everything sent before the close was read.
     Disconnected,
+    /// Overwrite mode, inside the shared step: the message at the cursor
+    /// was overwritten (the receiver catches up, `Shared::catch_up`).
+    Behind,
+    /// Overwrite mode, inside the shared step: a writer is rewriting the
+    /// slot under the lock (the receiver waits for the lock and retries).
+    Busy,
+    /// Overwrite mode: the receiver missed this many messages.
+    Lagged(u64),
+}
+
+/// A send that went in: what is left to do after the lock.
+#[must_use]
+struct Sent<T> {
+    /// How many waiting receivers to wake, at most.
+    wake: usize,
+    /// Overwrite mode: the oldest message, taken out of its slot, to drop.
+    evicted: Option<T>,
+    /// Overwrite mode: our claim cleared a `WANT` of another writer, whose
+    /// wake-up we pass on.
+    pass_want: bool,
+}
+
+impl<T> Sent<T> {
+    fn none() -> Self {
+        Self {
+            wake: 0,
+            evicted: None,
+            pass_want: false,
+        }
+    }
 }
 
 /// Up to this many receivers are woken per lock acquisition.
@@ -211,7 +256,7 @@ impl<T> Shared<T> {
             .expect("broadcast capacity too large")
     }
 
-    fn allocate(cap: usize) -> NonNull<Self> {
+    fn allocate(cap: usize, overwrite: bool) -> NonNull<Self> {
         assert!(cap != 0, "broadcast capacity must be at least 1");
         assert!(
             cap <= usize::MAX / 8,
@@ -231,6 +276,7 @@ impl<T> Shared<T> {
                 slots.add(i).write(Slot {
                     seq: AtomicUsize::new(i.wrapping_mul(2)),
                     remaining: AtomicUsize::new(0),
+                    pins: AtomicUsize::new(0),
                     value: UnsafeCell::new(MaybeUninit::uninit()),
                 });
             }
@@ -249,6 +295,7 @@ impl<T> Shared<T> {
                 }),
                 closed: AtomicBool::new(false),
                 cap,
+                overwrite,
                 slots,
                 waiters: Waiters::new(),
             });
@@ -345,10 +392,14 @@ impl<T> Shared<T> {
 
     // ---- sending ---------------------------------------------------------
 
-    /// One try at sending. `Ok(wake)`: sent (or dropped for want of active
-    /// receivers); `wake` is the number of waiting receivers to wake, at
-    /// most (0 when nobody waits).
-    fn send_step(&self, msg: T) -> Result<usize, TrySendError<T>> {
+    /// One try at sending. `Ok`: sent (or dropped for want of active
+    /// receivers), with what is left to do after the lock
+    /// ([`finish_send`](Self::finish_send)). `Full`: backpressure mode, no
+    /// room; overwrite mode, a reader is inside the slot to overwrite.
+    fn send_step(&self, msg: T) -> Result<Sent<T>, TrySendError<T>> {
+        if self.overwrite {
+            return self.send_overwrite(msg);
+        }
         let mut counts = self.counts.lock();
         if counts.closed {
             return Err(TrySendError::Disconnected(msg));
@@ -357,7 +408,7 @@ impl<T> Shared<T> {
             drop(counts);
             // Nobody is there to see it: dropped after the lock.
             drop(msg);
-            return Ok(0);
+            return Ok(Sent::none());
         }
         let pos = counts.tail;
         let slot = self.slot(pos);
@@ -382,11 +433,39 @@ impl<T> Shared<T> {
         let active = counts.active;
         drop(counts);
         // The publisher's half of the lost wake-up window (module docs).
-        Ok(if self.waiters.has_waiters(Side::Rx) {
-            active
-        } else {
-            0
+        Ok(Sent {
+            wake: if self.waiters.has_waiters(Side::Rx) {
+                active
+            } else {
+                0
+            },
+            evicted: None,
+            pass_want: false,
         })
+    }
+
+    /// After a send's lock: drops the message it overwrote (user code),
+    /// wakes the waiting receivers and passes on a writer's wake-up it
+    /// inherited, all of them even if the drop or a waker panics.
+    fn finish_send(&self, sent: Sent<T>) {
+        let Sent {
+            wake,
+            evicted,
+            pass_want,
+        } = sent;
+        crate::waiters::both(
+            || drop(evicted),
+            || {
+                crate::waiters::both(
+                    || self.wake_receivers(wake),
+                    || {
+                        if pass_want {
+                            self.waiters.notify_one(Side::Tx);
+                        }
+                    },
+                );
+            },
+        );
     }
 
     /// Wakes up to `bound` waiting receivers, in batches, never under the
@@ -434,7 +513,8 @@ impl<T> Shared<T> {
     // ---- receiving -------------------------------------------------------
 
     /// Marks the slot of `pos` free for the send of `pos + cap`; returns
-    /// whether a sender may be waiting (the freeing half of the window).
+    /// whether a sender may be waiting (the freeing half of the window;
+    /// never in overwrite mode, whose senders do not wait for room).
     fn free_slot(&self, pos: usize) -> bool {
         let slot = self.slot(pos);
         // ORDERING: Release pairs with the send's Acquire load: our move or
@@ -443,7 +523,7 @@ impl<T> Shared<T> {
             pos.wrapping_add(self.cap).wrapping_mul(2),
             Ordering::Release,
         );
-        self.waiters.has_waiters(Side::Tx)
+        !self.overwrite && self.waiters.has_waiters(Side::Tx)
     }
 
     /// One try at reading position `cursor`: the message and whether a
@@ -452,6 +532,9 @@ impl<T> Shared<T> {
     where
         T: Clone,
     {
+        if self.overwrite {
+            return self.recv_overwrite(cursor);
+        }
         let slot = self.slot(cursor);
         let ready = cursor.wrapping_mul(2).wrapping_add(1);
         // ORDERING: Acquire pairs with the send's Release store: the value
@@ -530,7 +613,12 @@ impl<T> Shared<T> {
                 while self.next != self.to {
                     let pos = self.next;
                     self.next = pos.wrapping_add(1);
-                    if self.shared.release_slot(pos) {
+                    let wake = if self.shared.overwrite {
+                        self.shared.release_overwrite(pos)
+                    } else {
+                        self.shared.release_slot(pos)
+                    };
+                    if wake {
                         self.wake += 1;
                     }
                 }
@@ -565,8 +653,16 @@ impl<T> Shared<T> {
             }
             (counts.tail, counts.receivers == 0)
         };
+        // Overwrite mode: a receiver more than `cap` behind holds nothing
+        // below `tail - cap` (those sends overwrote it), so the range is at
+        // most `cap` long however far it fell behind.
+        let from = if self.overwrite && tail.wrapping_sub(cursor) > self.cap {
+            tail.wrapping_sub(self.cap)
+        } else {
+            cursor
+        };
         crate::waiters::both(
-            || self.release_range(cursor, tail),
+            || self.release_range(from, tail),
             || {
                 if last {
                     self.close();
@@ -651,7 +747,43 @@ fn deliver<T>(rescued: &mut Option<T>, msg: T, f: impl FnOnce()) -> T {
 /// assert_eq!(rx2.recv(), Ok(7));
 /// ```
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    let shared = Shared::<T>::allocate(capacity);
+    make(capacity, false)
+}
+
+/// Makes a broadcast channel in **overwrite mode**: a send never waits for
+/// room. When the ring is full, the send drops the oldest message and takes
+/// its slot; a receiver that had not read it gets [`RecvError::Lagged`]
+/// (or [`TryRecvError::Lagged`], [`RecvTimeoutError::Lagged`]) once, with
+/// the exact number of messages it missed, and then reads on from the oldest
+/// message still in the ring. Everything else (the handles, detaching,
+/// closing, the last reader moving the value) is as for [`channel`].
+///
+/// A send does wait in one case, briefly: while a receiver is inside the
+/// slot it overwrites (cloning that oldest message); it then waits for
+/// that clone to end, parked, not spinning (module docs, "Overwrite mode").
+///
+/// # Panics
+///
+/// If `capacity` is 0, or more than `usize::MAX / 8`.
+///
+/// # Examples
+///
+/// ```
+/// use mpmc::broadcast::RecvError;
+/// let (tx, mut rx) = mpmc::broadcast::overwriting(2);
+/// for i in 0..5 {
+///     tx.send(i).unwrap(); // never waits
+/// }
+/// assert_eq!(rx.recv(), Err(RecvError::Lagged(3))); // 0, 1 and 2 are gone
+/// assert_eq!(rx.recv(), Ok(3));
+/// assert_eq!(rx.recv(), Ok(4));
+/// ```
+pub fn overwriting<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    make(capacity, true)
+}
+
+fn make<T>(capacity: usize, overwrite: bool) -> (Sender<T>, Receiver<T>) {
+    let shared = Shared::<T>::allocate(capacity, overwrite);
     (
         Sender {
             shared,
@@ -712,9 +844,47 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
     /// ```
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        let wake = self.shared().send_step(msg)?;
-        self.shared().wake_receivers(wake);
-        Ok(())
+        let shared = self.shared();
+        match shared.send_step(msg) {
+            Ok(sent) => {
+                shared.finish_send(sent);
+                Ok(())
+            }
+            Err(TrySendError::Full(msg)) if shared.overwrite => self
+                .send_past_pins(msg)
+                .map_err(|SendError(msg)| TrySendError::Disconnected(msg)),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Overwrite mode: a reader is inside the slot to overwrite (cloning
+    /// the oldest message). Waits for it: parked (`std`), or re-reading
+    /// (no `std`: nothing to park on). See the module docs, "Overwrite
+    /// mode", for why this wait is bounded.
+    fn send_past_pins(&self, msg: T) -> Result<(), SendError<T>> {
+        #[cfg(feature = "std")]
+        {
+            self.send_blocking(msg, None).map_err(|e| match e {
+                SendTimeoutError::Timeout(_) => unreachable!("no deadline"),
+                SendTimeoutError::Disconnected(msg) => SendError(msg),
+            })
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            let shared = self.shared();
+            let mut msg = msg;
+            loop {
+                core::hint::spin_loop();
+                match shared.send_step(msg) {
+                    Ok(sent) => {
+                        shared.finish_send(sent);
+                        return Ok(());
+                    }
+                    Err(TrySendError::Full(m)) => msg = m,
+                    Err(TrySendError::Disconnected(m)) => return Err(SendError(m)),
+                }
+            }
+        }
     }
 
     /// Sends `msg`, blocking while the channel is full; the message back if
@@ -780,8 +950,8 @@ impl<T> Sender<T> {
     fn send_blocking(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         let shared = self.shared();
         let msg = match shared.send_step(msg) {
-            Ok(wake) => {
-                shared.wake_receivers(wake);
+            Ok(sent) => {
+                shared.finish_send(sent);
                 return Ok(());
             }
             Err(TrySendError::Disconnected(msg)) => {
@@ -797,9 +967,9 @@ impl<T> Sender<T> {
         loop {
             let m = msg.take().expect("unsent");
             match shared.send_step(m) {
-                Ok(wake) => {
+                Ok(sent) => {
                     shared.leave(Side::Tx, node, before);
-                    shared.wake_receivers(wake);
+                    shared.finish_send(sent);
                     return Ok(());
                 }
                 Err(TrySendError::Disconnected(m)) => {
@@ -819,7 +989,7 @@ impl<T> Sender<T> {
                 // Re-check after the registration (the loop's try).
                 continue;
             }
-            before = if crate::waiters::park_while_waiting(node, deadline, false) {
+            before = if crate::waiters::park_while_waiting(node, deadline, true) {
                 WOKEN
             } else {
                 WAITING
@@ -889,6 +1059,46 @@ impl<T> Sender<T> {
     /// ```
     pub fn close(&self) -> bool {
         self.shared().close()
+    }
+
+    /// A future that completes when the channel is closed: by
+    /// [`close`](Self::close) (from any sender), or because every receiver,
+    /// active and detached, is gone. At once if it is closed already.
+    ///
+    /// # Cancel safety
+    ///
+    /// It only watches the channel: dropping it while pending changes
+    /// nothing (its waiter node is unlinked in its `Drop`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mpmc::broadcast::channel::<u8>(1);
+    /// let detached = rx.detach();
+    /// let t = std::thread::spawn(move || drop(detached));
+    /// futures::executor::block_on(tx.closed()); // the last receiver left
+    /// assert!(tx.is_closed());
+    /// t.join().unwrap();
+    /// ```
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub fn closed(&self) -> Closed<'_, T> {
+        Closed::new(self)
+    }
+
+    /// Whether this channel was made by [`overwriting`] (a send replaces
+    /// the oldest message) rather than [`channel`] (a send waits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mpmc::broadcast::overwriting::<u8>(1);
+    /// assert!(tx.is_overwriting());
+    /// let (tx, _rx) = mpmc::broadcast::channel::<u8>(1);
+    /// assert!(!tx.is_overwriting());
+    /// ```
+    pub fn is_overwriting(&self) -> bool {
+        self.shared().overwrite
     }
 
     /// Whether the channel is closed (by [`close`](Self::close), or because
@@ -1090,7 +1300,21 @@ impl<T: Clone> Receiver<T> {
         // SAFETY: our reference keeps the allocation alive; the reference
         // is not tied to `self`, whose fields we update below.
         let shared: &Shared<T> = unsafe { self.shared.as_ref() };
-        let (msg, wake_tx) = shared.recv_step(self.cursor)?;
+        let (msg, wake_tx) = loop {
+            match shared.recv_step(self.cursor) {
+                Ok(got) => break got,
+                // A writer rewrites the slot under the lock: wait for it
+                // there (parked, not spinning) and look again.
+                Err(Empty::Busy) => drop(shared.counts.lock()),
+                Err(Empty::Behind) => {
+                    let missed = shared.catch_up(&mut self.cursor);
+                    if missed > 0 {
+                        return Err(Empty::Lagged(missed));
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        };
         self.cursor = self.cursor.wrapping_add(1);
         Ok(deliver(&mut self.rescued, msg, || {
             leave();
@@ -1117,8 +1341,9 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.step(|| {}).map_err(|e| match e {
-            Empty::Empty => TryRecvError::Empty,
+            Empty::Lagged(n) => TryRecvError::Lagged(n),
             Empty::Disconnected => TryRecvError::Disconnected,
+            _ => TryRecvError::Empty,
         })
     }
 
@@ -1137,7 +1362,10 @@ impl<T: Clone> Receiver<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn recv(&mut self) -> Result<T, RecvError> {
-        self.recv_blocking(None).map_err(|_| RecvError)
+        self.recv_blocking(None).map_err(|e| match e {
+            RecvTimeoutError::Lagged(n) => RecvError::Lagged(n),
+            _ => RecvError::Disconnected,
+        })
     }
 
     /// Receives the next message, blocking at most `timeout`.
@@ -1179,7 +1407,8 @@ impl<T: Clone> Receiver<T> {
         match self.step(|| {}) {
             Ok(msg) => return Ok(msg),
             Err(Empty::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-            Err(Empty::Empty) => {}
+            Err(Empty::Lagged(n)) => return Err(RecvTimeoutError::Lagged(n)),
+            Err(_) => {}
         }
         // SAFETY: as in `step`.
         let shared: &Shared<T> = unsafe { self.shared.as_ref() };
@@ -1193,7 +1422,7 @@ impl<T: Clone> Receiver<T> {
                 drop(shared.register(Side::Rx, node, thread));
                 before = WAITING;
             } else {
-                before = if crate::waiters::park_while_waiting(node, deadline, false) {
+                before = if crate::waiters::park_while_waiting(node, deadline, true) {
                     WOKEN
                 } else {
                     WAITING
@@ -1205,7 +1434,11 @@ impl<T: Clone> Receiver<T> {
                     shared.leave(Side::Rx, node, before);
                     return Err(RecvTimeoutError::Disconnected);
                 }
-                Err(Empty::Empty) => {}
+                Err(Empty::Lagged(n)) => {
+                    shared.leave(Side::Rx, node, before);
+                    return Err(RecvTimeoutError::Lagged(n));
+                }
+                Err(_) => {}
             }
             if expired(deadline) {
                 return Err(RecvTimeoutError::Timeout);
@@ -1264,6 +1497,59 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn try_iter(&mut self) -> TryIter<'_, T> {
         TryIter { receiver: self }
+    }
+
+    /// A [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html)
+    /// of this receiver's messages, ending once the channel is closed and
+    /// drained. In overwrite mode a lag is skipped: the stream goes on at
+    /// the oldest message still kept, and [`RecvStream::missed`] counts the
+    /// messages it lost (use [`recv_async`](Self::recv_async) to see each
+    /// `Lagged(n)`). Its waiter node is boxed once, here (the stream is
+    /// `Unpin`, as `StreamExt::next` wants); nothing is allocated per
+    /// message.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`recv_async`](Self::recv_async): a message is taken only in
+    /// the poll that returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// let (tx, mut rx) = mpmc::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// drop(tx);
+    /// let all: Vec<i32> = futures::executor::block_on(rx.stream().collect());
+    /// assert_eq!(all, [1, 2]);
+    /// ```
+    #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn stream(&mut self) -> RecvStream<'_, T> {
+        RecvStream::new(stream::Handle::Borrowed(self))
+    }
+
+    /// Like [`stream`](Self::stream), but the stream owns the receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// let (tx, rx) = mpmc::broadcast::overwriting(2);
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// drop(tx);
+    /// let mut stream = rx.into_stream();
+    /// let all: Vec<i32> = futures::executor::block_on((&mut stream).collect());
+    /// assert_eq!(all, [3, 4]);
+    /// assert_eq!(stream.missed(), 3);
+    /// ```
+    #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn into_stream(self) -> RecvStream<'static, T> {
+        RecvStream::new(stream::Handle::Owned(self))
     }
 
     /// Makes this receiver a detached one: it releases every message it
@@ -1458,7 +1744,13 @@ pub struct Iter<'a, T> {
 impl<T: Clone> Iterator for Iter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.receiver.recv().ok()
+        loop {
+            match self.receiver.recv() {
+                Ok(msg) => return Some(msg),
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Disconnected) => return None,
+            }
+        }
     }
 }
 
@@ -1471,7 +1763,13 @@ pub struct TryIter<'a, T> {
 impl<T: Clone> Iterator for TryIter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.receiver.try_recv().ok()
+        loop {
+            match self.receiver.try_recv() {
+                Ok(msg) => return Some(msg),
+                Err(TryRecvError::Lagged(_)) => {}
+                Err(_) => return None,
+            }
+        }
     }
 }
 
