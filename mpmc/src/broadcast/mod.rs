@@ -1,6 +1,13 @@
-//! A broadcast channel with backpressure: every active receiver sees every
-//! message sent after it joined, in order, and a send waits while the
-//! slowest active receiver is `capacity` messages behind.
+//! A broadcast channel: every active receiver sees every message sent after
+//! it joined, in order. Two modes share the handles:
+//!
+//! * [`channel`] (**backpressure**): a send waits while the slowest active
+//!   receiver is `capacity` messages behind; no message is ever lost, and
+//!   the receive errors' `Lagged` variant is never returned.
+//! * [`overwriting`] (**overwrite**): a send never waits for room; it drops
+//!   the oldest message, and a receiver that had not read it gets
+//!   `Lagged(n)` once (n: exactly the messages it missed), then reads on at
+//!   the oldest message still kept.
 //!
 //! ```
 //! let (tx, mut rx1) = mpmc::broadcast::channel(2);
@@ -99,6 +106,95 @@
 //! behind: that is what backpressure means; detach receivers you are not
 //! reading from.
 //!
+//! **Overwrite mode** ([`overwriting`]; a flag in the shared state). A slot
+//! is freed for the next send in two ways. In **both modes** its last reader
+//! frees it (moving the value out, or the reader whose decrement of the
+//! count reaches 0 dropping it) by storing the even sequence
+//! `2 * (pos + capacity)` (`Release`, pairing with the next send's
+//! `Acquire`); in backpressure mode that is the only way, and it wakes a
+//! waiting sender (above). In **overwrite mode** the send frees it itself:
+//! it *evicts* the old message. The hazard is a reader in the middle of
+//! cloning that very message, so each slot has a second word, `pins`: a
+//! `WRITER` bit, a `WANT` bit and a count of reader `PIN`s.
+//!
+//! * *A reader* (lock-free) loads the sequence (`Acquire`): a later
+//!   position's means its message was overwritten (below); an earlier one,
+//!   nothing yet. If it is its own, it pins (`fetch_add(PIN)`, `AcqRel`)
+//!   and re-loads the sequence (`Acquire`). If the pin saw `WRITER`, a send
+//!   is rewriting the slot under the channel's lock: the reader unpins,
+//!   takes and drops that lock (waiting parked, not spinning, for the send
+//!   to finish) and starts over. If the re-load changed, it was overwritten
+//!   between the two loads. Otherwise, while it holds the pin, no send can
+//!   take the slot: it clones (or, as the last reader, moves), decrements
+//!   the count (dropping and freeing at 0, still pinned), and unpins
+//!   (`fetch_sub(PIN)`, `AcqRel`).
+//! * *A send*, under the lock, claims the slot of `tail` with one CAS of
+//!   `pins` from "no pins" (`0` or `WANT`) to `WRITER` (`Acquire`, pairing
+//!   with the readers' `Release` unpins: their clones are done). Then, if
+//!   the sequence still says it holds message `tail - capacity`, it moves
+//!   that message out (a bitwise read: no user code), writes its own, sets
+//!   the count and publishes the sequence (`Release`), clears `WRITER`
+//!   (`fetch_and`, `Release`, pairing with later pins' `Acquire`), advances
+//!   `tail`, and after the lock drops the old message (user code, no lock)
+//!   and wakes the waiting receivers.
+//! * *Exclusion* is one location's modification order: a reader's pin RMW
+//!   and the send's claim CAS are both RMWs of `pins`, so either the claim
+//!   comes first (the pin sees `WRITER`, or, after the clear, the new
+//!   sequence, and backs off) or the pin does (the CAS fails). There is no
+//!   store-buffering window here.
+//! * *A send that finds pins* sets `WANT` (`fetch_or`, `AcqRel`) and
+//!   returns without sending; the blocking and async forms register in the
+//!   senders' list and retry (the retry's `fetch_or` comes after the
+//!   registration, and is `Release`), then park or return `Pending`. The
+//!   unpin that takes the count to 0 and sees `WANT` (`Acquire`: the
+//!   registration is visible) wakes one sender; a send whose claim cleared
+//!   a `WANT` passes a wake-up on after its lock, so a waiter is never
+//!   stranded by another send taking the slot first. [`Sender::try_send`]
+//!   waits the same way (parked; without `std`, with nothing to park on,
+//!   it re-reads). **Why this wait is bounded and not a spin on a blocked
+//!   thread:** a reader pins a slot only after seeing the sequence of its
+//!   own cursor, so only the receivers that still read that one oldest
+//!   message can pin it, each once; the send waits for at most that many
+//!   clones (or the last reader's drop), already running, holding no lock
+//!   (a clone may take the channel's lock: it never waits on the send), and
+//!   it sleeps meanwhile. (A clone that itself sends on the same channel
+//!   would wait for its own pin; don't.)
+//! * *Lagged.* A receiver whose slot shows a later sequence locks, reads
+//!   `tail`, and moves its cursor to `tail - capacity`, returning
+//!   `Lagged(tail - capacity - cursor)`. That is exact: each skipped
+//!   position `p` had its slot rewritten by the send of `p + capacity`,
+//!   which completed under the lock before we read `tail` (the sequence we
+//!   saw was stored under it), and that send dropped the message whatever
+//!   its count said. Sends racing on may overwrite again: the next receive
+//!   then says `Lagged` again, and the sum stays exact.
+//! * *Leaving.* A dropped or detached receiver releases its unread
+//!   positions as in backpressure mode, but each under a pin, skipping
+//!   slots already rewritten, and only from `tail - capacity` on: at most
+//!   `capacity` slots, however far it fell behind.
+//!
+//! So in both modes each message is dropped exactly once: moved out to its
+//! last reader, dropped by the reader whose decrement reached 0 or by a
+//! leaving receiver's, dropped by the send that evicted it (overwrite), or
+//! dropped when the channel is freed. `RecvStream` (feature `futures`)
+//! and the iterators skip a lag (the stream counts it in
+//! `RecvStream::missed`); `recv`, `try_recv`, `recv_timeout`,
+//! `recv_deadline` and `recv_async` report it.
+//!
+//! **Every atomic's pairing.** `seq`: a send's `Release` store with the
+//! readers' and leaving receivers' `Acquire` loads; a last reader's
+//! `Release` free with the next send's `Acquire` load. `remaining`: `AcqRel`
+//! decrements with each other and with the last reader's `Acquire` load.
+//! `pins`: above. `closed`: a `Release` store under the lock (after every
+//! send) with `Acquire` loads. `refs`: `AcqRel` decrements. The waiter
+//! lists' published lengths: the `SeqCst` fences of the lost wake-up window.
+//!
+//! **Waiting.** The blocking forms re-read their node a bounded number of
+//! times (16 spins, 16 yields: `waiters::park_while_waiting` with `reread`)
+//! before parking, as the queue channels do; the re-reads wait for nothing
+//! in particular, they only save a park/unpark when the other side answers
+//! within microseconds. [`Sender::closed`] waits in the `Closed` list,
+//! which every close empties.
+//!
 //! **User code.** `T::clone` runs outside any lock, on a slot this receiver
 //! holds a count on; a panicking clone leaves the receiver's cursor and count
 //! untouched (it can retry or be dropped). `T`'s `Drop` runs outside any lock.
@@ -124,9 +220,10 @@
 //!
 //! # Not here yet
 //!
-//! The overwrite mode (a send that never waits and a lagging receiver's
-//! `Lagged(n)`) is not implemented; neither are `Stream` for receivers and
-//! `Sender::closed()`.
+//! Everything issue 17 asks of the API is here (both modes, every blocking,
+//! timed, `try_` and async form, `closed()`, the stream). Not offered: a
+//! capacity-0 (rendezvous) broadcast, a `Sink` for [`Sender`], and selecting
+//! over broadcast receivers.
 
 use alloc::alloc::{alloc, dealloc, handle_alloc_error};
 use core::alloc::Layout;
