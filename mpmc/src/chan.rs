@@ -75,9 +75,9 @@ use crate::loom::{AtomicUsize, Ordering};
 use crate::waiters::{backoff, SPINS, YIELDS};
 #[cfg(feature = "std")]
 use crate::waiters::{park_while_waiting, Waiting};
-use crate::waiters::{Node, Side, Waiters};
+use crate::waiters::{Node, Record, Side, Waiters, Wake};
 #[cfg(any(feature = "std", feature = "async"))]
-use crate::waiters::{State, Wake, IDLE, WAITING, WOKEN};
+use crate::waiters::{State, IDLE, WAITING, WOKEN};
 
 /// The marker field of both handles: invariant in `T` (a
 /// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
@@ -1010,9 +1010,146 @@ impl<T> Chan<T> {
     }
 }
 
+// ---- select arms (`select/`) ---------------------------------------------
+
+/// One attempt of a select's receive arm.
+pub(crate) enum ArmRecv<T> {
+    /// Taken; `true` if a sender may wait for the room it made (wake it with
+    /// [`Chan::arm_recv_done`] once the select's entries have left).
+    Got(T, bool),
+    Empty,
+    Disconnected,
+}
+
+/// One attempt of a select's send arm (the message stays in `held` unless
+/// it is `Sent`).
+pub(crate) enum ArmSend {
+    /// Sent into the ring: finish with [`Chan::arm_send_done`].
+    Queued(AfterSend),
+    /// Handed to a rendezvous receiver: fire its wake-up.
+    HandedOff(Option<Wake>),
+    NotNow,
+    Disconnected,
+}
+
+impl<T> Chan<T> {
+    /// The channel's waiter lists.
+    pub(crate) fn waiters(&self) -> &Waiters<T> {
+        &self.waiters
+    }
+
+    /// Whether this is a rendezvous channel (`bounded(0)`).
+    pub(crate) fn is_zero(&self) -> bool {
+        matches!(self.flavor, Flavor::Zero(_))
+    }
+
+    /// A select's receive attempt. `own`: the select's record while its
+    /// entries are linked (null before it registers); `recheck`: the
+    /// registrant's re-check, which closes the lost wake-up window.
+    pub(crate) fn arm_recv(&self, own: *const Record, recheck: bool) -> ArmRecv<T> {
+        if self.is_zero() {
+            return match zero::select_try_recv(&self.waiters, own) {
+                Ok(msg) => ArmRecv::Got(msg, false),
+                Err(TryRecvError::Empty) => ArmRecv::Empty,
+                Err(TryRecvError::Disconnected) => ArmRecv::Disconnected,
+            };
+        }
+        let got = if recheck {
+            self.recheck_recv()
+        } else {
+            self.recv_step()
+        };
+        match got {
+            Ok((msg, wake_tx)) => ArmRecv::Got(msg, wake_tx),
+            Err(Outcome::Disconnected) => ArmRecv::Disconnected,
+            Err(Outcome::Idle | Outcome::Busy) => ArmRecv::Empty,
+        }
+    }
+
+    /// Completes a select's receive once its entries have left: wakes a
+    /// sender waiting for the room it made, holding the message meanwhile.
+    pub(crate) fn arm_recv_done(&self, msg: T, wake_tx: bool) -> T {
+        if wake_tx {
+            self.recv_made_room(msg)
+        } else {
+            msg
+        }
+    }
+
+    /// A select's send attempt of the message in `held` (or, on a
+    /// rendezvous, offered in `entry`).
+    pub(crate) fn arm_send(
+        &self,
+        entry: Pin<&Node<T>>,
+        held: &mut Held<T>,
+        own: *const Record,
+        recheck: bool,
+    ) -> ArmSend {
+        if self.is_zero() {
+            return match zero::select_try_send(&self.waiters, entry, held, own) {
+                zero::ArmSend::Sent(wake) => ArmSend::HandedOff(wake),
+                zero::ArmSend::NotNow => ArmSend::NotNow,
+                zero::ArmSend::Disconnected => ArmSend::Disconnected,
+            };
+        }
+        let sent = if recheck {
+            self.recheck_send(held)
+        } else {
+            self.send_step(held)
+        };
+        match sent {
+            Ok(after) => ArmSend::Queued(after),
+            Err(Outcome::Disconnected) => ArmSend::Disconnected,
+            Err(Outcome::Idle | Outcome::Busy) => ArmSend::NotNow,
+        }
+    }
+
+    /// Completes a select's send into the ring once its entries have left.
+    pub(crate) fn arm_send_done(&self, after: AfterSend) {
+        self.finish_send(after);
+    }
+
+    /// Registers a select's entry for arm `arm` in `side`. A rendezvous send
+    /// arm's message moves from `held` into the entry as its offer. Returns a
+    /// replaced wake-up, to drop after the call.
+    ///
+    /// # Safety
+    ///
+    /// `record` outlives the entry's link (`Locked::register_entry`).
+    pub(crate) unsafe fn arm_register(
+        &self,
+        side: Side,
+        entry: Pin<&Node<T>>,
+        held: Option<&mut Held<T>>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        match held {
+            // SAFETY: per the contract.
+            Some(held) if self.is_zero() => unsafe {
+                zero::select_offer(&self.waiters, entry, held, wake, record, arm)
+            },
+            // SAFETY: per the contract.
+            _ => unsafe {
+                self.waiters
+                    .lock()
+                    .register_entry(side, entry, wake, record, arm)
+            },
+        }
+    }
+
+    /// After the select armed: a rendezvous offer calls a receiver to pull.
+    pub(crate) fn arm_armed(&self, own: *const Record) {
+        if self.is_zero() {
+            zero::select_call_puller(&self.waiters, own);
+        }
+    }
+}
+
 /// The follow-up of a successful send step; see [`Chan::finish_send`].
 #[must_use]
-struct AfterSend {
+pub(crate) struct AfterSend {
     /// A receiver may be waiting: notify one.
     wake_rx: bool,
     /// The channel was disconnected by the time we published: if the last

@@ -299,6 +299,52 @@ impl<T> fmt::Debug for SendTimeoutError<T> {
     }
 }
 
+/// [`Select::try_select`](crate::Select::try_select) found no arm ready.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, rx) = mpmc::bounded::<i32>(1);
+/// let mut sel = mpmc::Select::new().recv(&rx, |r| r.ok());
+/// assert_eq!(sel.try_select(), Err(mpmc::TrySelectError));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TrySelectError;
+
+/// [`Select::select_timeout`](crate::Select::select_timeout) or
+/// [`select_deadline`](crate::Select::select_deadline) waited until the
+/// deadline and no arm completed.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (_tx, rx) = mpmc::bounded::<i32>(1);
+/// let mut sel = mpmc::Select::new().recv(&rx, |r| r.ok());
+/// assert_eq!(
+///     sel.select_timeout(Duration::from_millis(1)),
+///     Err(mpmc::SelectTimeoutError)
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SelectTimeoutError;
+
+impl fmt::Display for TrySelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no select arm was ready")
+    }
+}
+
+impl fmt::Display for SelectTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no select arm completed before the deadline")
+    }
+}
+
+impl core::error::Error for TrySelectError {}
+impl core::error::Error for SelectTimeoutError {}
+
 impl<T> fmt::Display for SendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("sending on a disconnected channel")

@@ -143,6 +143,9 @@
 //   commit and wake-ups, and the rules for user code.
 // - held.rs: a blocking send's message, held in one place.
 // - sender.rs, receiver.rs: the public handles.
+// - select/: `Select` and `select!` (mod.rs: the API; arms.rs: one type per
+//   kind of arm; wait.rs: the owner's side of the commit protocol, whose
+//   record states live in waiters.rs).
 // - futures.rs, stream.rs: the futures, and Stream/Sink.
 // - errors.rs; loom.rs: the std/loom switch.
 
@@ -177,13 +180,15 @@ mod futures;
 mod held;
 mod loom;
 mod receiver;
+mod select;
 mod sender;
 #[cfg(feature = "futures")]
 mod stream;
 mod waiters;
 
 pub use errors::{
-    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+    RecvError, RecvTimeoutError, SelectTimeoutError, SendError, SendTimeoutError, TryRecvError,
+    TrySelectError, TrySendError,
 };
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
@@ -192,6 +197,10 @@ pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
+pub use select::{Arm, ArmList, RecvArm, Select, SendArm};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use select::SelectFuture;
 pub use sender::{Sender, WeakSender};
 #[cfg(feature = "futures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]

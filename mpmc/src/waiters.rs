@@ -91,16 +91,59 @@
 //!
 //! # One layer for every client
 //!
-//! The same nodes, states and rules serve the three queue flavors and are
-//! meant to serve the two clients still to come: broadcast receivers (a node
-//! per waiting receiver, woken when the slot at its own cursor is written) and
-//! select (one waiting record registered in several channels' lists). For
-//! select the state word becomes the record's and each list holds an *entry*
-//! pointing at it; a notifier commits with one CAS `WAITING → WOKEN` (or
-//! `DONE` with the arm that completed) and skips entries whose record another
-//! channel already committed, so exactly one arm wins without a spin and
-//! without a "must complete" rule: the completed result is already in the
-//! select's own slot when the owner sees the state.
+//! The same nodes, states and rules serve the three queue flavors, broadcast
+//! receivers and senders (`broadcast/`), and select (`select/`).
+//!
+//! # Select entries
+//!
+//! A select waits on several channels with **one [`Record`]** (in its
+//! blocking call's frame or in its future, beside its entries) and **one
+//! entry per arm**: an ordinary [`Node`] of that channel's type whose
+//! `record` field points at the record, linked in that channel's list like
+//! any waiter. Nothing is allocated per arm or per wait.
+//!
+//! The record's state word decides the select's fate across every channel:
+//!
+//! | record     | meaning                                                  |
+//! |------------|----------------------------------------------------------|
+//! | `ARMED`    | the owner waits; the first notifier to commit wins       |
+//! | `BUSY`     | the owner is registering or trying its arms itself       |
+//! | `BUSY+POKE`| as `BUSY`, and a notifier skipped it meanwhile           |
+//! | `WON(arm)` | a notifier committed the select to `arm`                 |
+//!
+//! **Commit.** A notifier that reaches an entry (under that channel's lock,
+//! the entry linked, so the record is alive) commits with **one CAS**
+//! `ARMED → WON(arm)` on the record. If the CAS succeeds the entry is its
+//! to use like any node: it unlinks it, takes its wake-up (`WOKEN`) or, on a
+//! rendezvous, moves the message out of a send arm's offer (`DONE`). If the
+//! record is not `ARMED` it **skips** the entry — leaves it linked, sets
+//! `POKE` — and goes on to the next node of its list, so a notification is
+//! never spent on a select that cannot take it. Exactly one arm is ever
+//! committed per arming, no notifier waits for the select, and no notifier
+//! spins on it.
+//!
+//! **The owner's round.** The owner stores `BUSY`, registers every arm's
+//! entry, re-checks every arm with the channel's own re-check (which
+//! *completes* the operation if it can: the owner alone acts while `BUSY`),
+//! and then arms with a CAS `BUSY → ARMED`, which fails if a notifier poked
+//! it after the `BUSY` store: then it re-checks again. So a notifier that
+//! skipped the select did so after the owner's store and before its arming,
+//! and the owner's next re-check sees what that notifier published: no
+//! lost wake-up. When the state leaves `ARMED` it is `WON(arm)`; the owner
+//! unlinks every entry and completes the operation itself (a receive takes
+//! its message, a send puts its message) — or finds it already completed
+//! (a rendezvous send whose offer a receiver took, `DONE`). The operation
+//! a select returns is always complete: there is no "selected but not yet
+//! done" state to get wrong.
+//!
+//! **Giving up** (a timeout, a dropped future) is a CAS `ARMED → BUSY`; if it
+//! fails, a notifier won first, and the owner handles `WON(arm)` as above: a
+//! completed send is kept for the caller, an unused wake-up is passed on to
+//! the next waiter of that arm's channel (rule 5).
+//!
+//! A notifier never commits its own select (a select with a send and a
+//! receive arm on one rendezvous channel): [`Locked::acting_for`] names the
+//! record of the caller's own select, whose entries it skips without a poke.
 
 use alloc::collections::VecDeque;
 use core::marker::PhantomPinned;
@@ -228,6 +271,115 @@ pub(crate) enum Side {
     Closed,
 }
 
+/// A select's waiting record: the one state word its entries share (see
+/// "Select entries" in the module docs).
+pub(crate) struct Record {
+    state: AtomicUsize,
+}
+
+/// The owner registers or tries its arms; notifiers skip (and poke).
+pub(crate) const BUSY: usize = 0;
+/// The owner waits; the first notifier to commit wins.
+pub(crate) const ARMED: usize = 1;
+/// Set on a `BUSY` record by a notifier that skipped it.
+const POKE: usize = 2;
+/// The first `WON(arm)` value: `WON(arm) = (arm + 1) << 2`.
+const WON_SHIFT: u32 = 2;
+
+impl Record {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: AtomicUsize::new(BUSY),
+        }
+    }
+
+    /// A notifier's commit to `arm`: true if it won the select (the entry is
+    /// then the notifier's to use), false if it must skip the entry (the
+    /// record is `BUSY` or already won). Called under the lock of a channel
+    /// where the entry is linked, so the record is alive. `own` is the
+    /// notifier's own select record, if any: never committed nor poked.
+    fn commit(&self, arm: usize, own: *const Record) -> bool {
+        if ptr::eq(self, own) {
+            return false;
+        }
+        // ORDERING: Acquire: a fresh read for the CAS below.
+        let mut cur = self.state.load(Ordering::Acquire);
+        loop {
+            let new = if cur == ARMED {
+                (arm + 1) << WON_SHIFT
+            } else if cur == BUSY {
+                BUSY | POKE
+            } else {
+                // Already poked, or won by another notifier.
+                return false;
+            };
+            // ORDERING: AcqRel. Release: what this notifier published (a
+            // message, room) before reaching the entry happens before the
+            // owner's Acquire read of `WON`/`POKE`, so its re-check or try
+            // sees it. Acquire: pairs with the owner's arming CAS, so the
+            // entry's fields it set before arming are ours to read.
+            match self
+                .state
+                .compare_exchange(cur, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return cur == ARMED,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The owner starts a round of registrations and re-checks: `BUSY`
+    /// (clearing a poke: this round's re-checks see what it announced).
+    pub(crate) fn begin_round(&self) {
+        // ORDERING: SeqCst swap (an RMW, so it is in the record's
+        // modification order before any later poke): a notifier that pokes
+        // after it made its publish before our re-checks read (see the
+        // module docs); the swap's Acquire sees a poker's publish.
+        self.state.swap(BUSY, Ordering::SeqCst);
+    }
+
+    /// The owner arms after a round that completed nothing: true if armed,
+    /// false if a notifier poked since `begin_round` (run another round).
+    pub(crate) fn arm(&self) -> bool {
+        // ORDERING: AcqRel: Release publishes the round's registrations to
+        // the committing notifier (its Acquire); Acquire on failure sees
+        // what the poker published.
+        self.state
+            .compare_exchange(BUSY, ARMED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The owner gives up waiting: `None` if it disarmed (or was not armed:
+    /// `BUSY`), `Some(arm)` if a notifier committed `arm` and the owner has
+    /// not taken that win yet.
+    pub(crate) fn disarm(&self) -> Option<usize> {
+        // ORDERING: Acquire on failure pairs with the winner's AcqRel CAS.
+        match self
+            .state
+            .compare_exchange(ARMED, BUSY, Ordering::Acquire, Ordering::Acquire)
+        {
+            Err(won) if won >= 1 << WON_SHIFT => Some(Self::won_arm(won)),
+            _ => None,
+        }
+    }
+
+    /// While armed, the owner's check: `None` while `ARMED`, `Some(arm)` once
+    /// a notifier committed `arm`. One atomic load.
+    pub(crate) fn won(&self) -> Option<usize> {
+        // ORDERING: Acquire pairs with the winner's AcqRel CAS: everything
+        // it did before committing is visible.
+        match self.state.load(Ordering::Acquire) {
+            ARMED => None,
+            won => Some(Self::won_arm(won)),
+        }
+    }
+
+    fn won_arm(state: usize) -> usize {
+        debug_assert!(state >= 1 << WON_SHIFT, "armed records are only won");
+        (state >> WON_SHIFT) - 1
+    }
+}
+
 /// A waiter's node. It must stay pinned while linked; its owner leaves (see
 /// [`Waiters::leave`]) before it is dropped.
 pub(crate) struct Node<T> {
@@ -246,6 +398,13 @@ struct NodeInner<T> {
     /// bitwise copy (`held.rs`), so a large message is not copied through
     /// the frames of the rendezvous.
     msg: Held<T>,
+    /// Null for an ordinary waiter. For a select's entry, the select's
+    /// [`Record`], which a notifier must commit before it may use the entry
+    /// (see "Select entries" in the module docs); set by
+    /// [`Locked::register_entry`], and live while the entry is linked.
+    record: *const Record,
+    /// A select entry's arm (its index in the select).
+    arm: usize,
 }
 
 impl<T> Node<T> {
@@ -257,6 +416,8 @@ impl<T> Node<T> {
                 next: ptr::null(),
                 wake: None,
                 msg: Held::empty(),
+                record: ptr::null(),
+                arm: 0,
             }),
             _pinned: PhantomPinned,
         }
@@ -433,6 +594,9 @@ pub(crate) struct Waiters<T> {
 pub(crate) struct Locked<'a, T> {
     guard: Guard<'a, Lists<T>>,
     waiters: &'a Waiters<T>,
+    /// The record of the select this lock holder acts for, whose entries it
+    /// neither commits nor pokes (null: none).
+    own: *const Record,
 }
 
 /// Up to this many wake-ups are collected under the lock and fired after it.
@@ -470,6 +634,7 @@ impl<T> Waiters<T> {
         Locked {
             guard: self.lists.lock(),
             waiters: self,
+            own: ptr::null(),
         }
     }
 
@@ -834,6 +999,33 @@ impl<T> Locked<'_, T> {
         None
     }
 
+    /// [`register`](Self::register) for a select's entry: the entry of arm
+    /// `arm` of the select whose record is `record`.
+    ///
+    /// # Safety
+    ///
+    /// `record` stays alive until the entry is unlinked (its owner leaves
+    /// every entry before the record goes).
+    pub(crate) unsafe fn register_entry(
+        &mut self,
+        side: Side,
+        node: Pin<&Node<T>>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        if self.state(node) != WAITING {
+            // SAFETY: the lock is held and the node is not linked.
+            unsafe {
+                node.with(|n| {
+                    n.record = record;
+                    n.arm = arm;
+                });
+            }
+        }
+        self.register(side, node, wake)
+    }
+
     /// Whether `node`'s stored wake-up already wakes `waker` (so a re-poll
     /// need not clone it).
     #[cfg(feature = "async")]
@@ -860,14 +1052,38 @@ impl<T> Locked<'_, T> {
         (state, wake)
     }
 
-    /// Unlinks the first node of `side`, marks it `WOKEN` and returns its
-    /// wake-up, to be fired after the lock.
+    /// The lock holder acts for the select whose record is `own` (its own
+    /// entries are skipped without a poke; see "Select entries").
+    pub(crate) fn acting_for(&mut self, own: *const Record) {
+        self.own = own;
+    }
+
+    /// The first node of `side` this notifier may use: an ordinary node, or
+    /// a select entry whose record it commits (to the entry's arm). Entries
+    /// whose record is not armed are skipped and stay linked. Null if none.
+    fn first_usable(&mut self, side: Side) -> *const Node<T> {
+        let mut node = self.guard.list(side).head;
+        while !node.is_null() {
+            // SAFETY: the lock is held and `node` is linked, so alive.
+            let (record, arm, next) = unsafe { (*node).with(|n| (n.record, n.arm, n.next)) };
+            // SAFETY: a linked entry's record outlives its link (the owner
+            // unlinks every entry, under this lock, before the record goes).
+            if record.is_null() || unsafe { (*record).commit(arm, self.own) } {
+                return node;
+            }
+            node = next;
+        }
+        node
+    }
+
+    /// Unlinks the first usable node of `side` (see `first_usable`), marks it
+    /// `WOKEN` and returns its wake-up, to be fired after the lock.
     pub(crate) fn pop_front(&mut self, side: Side) -> Option<Wake> {
-        let node = self.guard.list(side).head;
+        let node = self.first_usable(side);
         if node.is_null() {
             return None;
         }
-        // SAFETY: the lock is held and `node` is linked (the head).
+        // SAFETY: the lock is held and `node` is linked.
         let wake = unsafe {
             self.guard.list(side).unlink(node);
             (*node).with(|n| n.wake.take())
@@ -882,8 +1098,12 @@ impl<T> Locked<'_, T> {
     /// handed a message directly).
     pub(crate) fn front_rx_is_thread(&self) -> bool {
         let node = self.guard.rx.head;
-        // SAFETY: the lock is held; a linked node is alive.
-        !node.is_null() && unsafe { (*node).with(|n| n.wake.as_ref().is_some_and(Wake::is_thread)) }
+        // SAFETY: the lock is held; a linked node is alive. A select's entry
+        // is never pushed to (the select completes its own receive).
+        !node.is_null()
+            && unsafe {
+                (*node).with(|n| n.record.is_null() && n.wake.as_ref().is_some_and(Wake::is_thread))
+            }
     }
 
     /// Whether any sender node waits (rendezvous: offers a message).
@@ -911,10 +1131,11 @@ impl<T> Locked<'_, T> {
         wake
     }
 
-    /// Rendezvous: takes the message of the first waiting sender, marking
-    /// its node `DONE`. Returns the message and the sender's wake-up.
+    /// Rendezvous: takes the message of the first usable waiting sender (a
+    /// select's offer only if it commits the select), marking its node
+    /// `DONE`. Returns the message and the sender's wake-up.
     pub(crate) fn take_from_front_tx(&mut self) -> Option<(T, Option<Wake>)> {
-        let node = self.guard.tx.head;
+        let node = self.first_usable(Side::Tx);
         if node.is_null() {
             return None;
         }
@@ -930,6 +1151,33 @@ impl<T> Locked<'_, T> {
         // Our last access to the node.
         Self::set_state(node, DONE);
         Some((msg, wake))
+    }
+
+    /// A select's own offer in `node` (linked in `side`, or left by a
+    /// notifier that woke it): unlinks it if linked and moves its message
+    /// back into `held`. Returns the node's wake-up (drop it after the lock).
+    pub(crate) fn take_back(
+        &mut self,
+        side: Side,
+        node: Pin<&Node<T>>,
+        held: &mut Held<T>,
+    ) -> Option<Wake> {
+        let (state, wake) = self.unregister(side, node);
+        debug_assert!(state != DONE, "a taken offer is taken back");
+        // SAFETY: the lock is held and the node is unlinked.
+        unsafe {
+            node.with(|n| {
+                if n.msg.is_live() {
+                    held.move_from(&mut n.msg);
+                }
+            });
+        }
+        if state != WAITING {
+            // Unlinked by a notifier (`WOKEN`): the owner resets it; we are
+            // the owner.
+            node.set_idle();
+        }
+        wake
     }
 
     /// Rendezvous: moves the held message into `node` (the caller's own,

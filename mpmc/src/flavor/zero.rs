@@ -49,7 +49,6 @@
 //! `try_send` on a rendezvous channel can succeed at all. A pending
 //! `RecvFuture` is never pushed to, since it may be dropped unpolled.
 
-#[cfg(feature = "async")]
 use core::pin::Pin;
 #[cfg(feature = "async")]
 use core::task::{Context, Poll};
@@ -67,8 +66,7 @@ use crate::held::Held;
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{AtomicBool, Ordering};
-#[cfg(feature = "async")]
-use crate::waiters::Node;
+use crate::waiters::{Node, Record};
 #[cfg(feature = "std")]
 use crate::waiters::WOKEN;
 #[cfg(feature = "std")]
@@ -391,4 +389,117 @@ pub(crate) fn cancel_send<T>(
         return Some(held.take());
     }
     waiters.withdraw(Side::Tx, node).1
+}
+
+// ---- select arms (`select/`) ------------------------------------------------
+//
+// A select's arm on a rendezvous channel works as a pending future does: a
+// receive arm pulls (never pushed to: `front_rx_is_thread` answers false for
+// a select's entry), a send arm offers its message in its entry. The select
+// acts for its own record (`Locked::acting_for`), so it never commits or
+// pokes its own entries (a send and a receive arm on one channel).
+
+/// What one attempt of a select's send arm did.
+pub(crate) enum ArmSend {
+    /// Sent: handed to a blocked receiving thread (wake it after the step).
+    Sent(Option<Wake>),
+    /// Nobody can take it now; the message is still the arm's.
+    NotNow,
+    /// The channel is disconnected; the message is back in `held`.
+    Disconnected,
+}
+
+/// A select's receive arm: the message of the first usable sender (not one
+/// of `own`'s offers), `Empty`, or `Disconnected`.
+pub(crate) fn select_try_recv<T>(
+    waiters: &Waiters<T>,
+    own: *const Record,
+) -> Result<T, TryRecvError> {
+    let mut locked = waiters.lock();
+    locked.acting_for(own);
+    if let Some((msg, wake)) = take(&mut locked) {
+        drop(locked);
+        return Ok(waiters.hold_during(msg, || fire_then_drop(wake, None)));
+    }
+    if locked.is_disconnected() {
+        Err(TryRecvError::Disconnected)
+    } else {
+        Err(TryRecvError::Empty)
+    }
+}
+
+/// A select's send arm, tried: hands the message — in `held`, or offered in
+/// the arm's `entry` (taken back first) — to a receiving thread blocked at
+/// the front. On `NotNow` an offer stays where it was.
+pub(crate) fn select_try_send<T>(
+    waiters: &Waiters<T>,
+    entry: Pin<&Node<T>>,
+    held: &mut Held<T>,
+    own: *const Record,
+) -> ArmSend {
+    let mut locked = waiters.lock();
+    locked.acting_for(own);
+    let offered = !held.is_live();
+    if locked.is_disconnected() {
+        if offered {
+            let own_wake = locked.take_back(Side::Tx, entry, held);
+            drop(locked);
+            drop(own_wake);
+        }
+        return ArmSend::Disconnected;
+    }
+    // Only our own offer (if any) may wait ahead of us: a receiver takes
+    // other senders' offers first.
+    if !locked.front_rx_is_thread() || (!offered && locked.has_tx()) {
+        return ArmSend::NotNow;
+    }
+    let own_wake = if offered {
+        locked.take_back(Side::Tx, entry, held)
+    } else {
+        None
+    };
+    let wake = locked.deliver_to_front_rx(held);
+    drop(locked);
+    drop(own_wake);
+    ArmSend::Sent(wake)
+}
+
+/// Registers a select's send arm: its message moves from `held` into its
+/// `entry` as an offer (unless already offered). Returns a replaced wake-up
+/// to drop after the call. A disconnected channel is not registered in.
+///
+/// # Safety
+///
+/// As for `Locked::register_entry`.
+pub(crate) unsafe fn select_offer<T>(
+    waiters: &Waiters<T>,
+    entry: Pin<&Node<T>>,
+    held: &mut Held<T>,
+    wake: Wake,
+    record: *const Record,
+    arm: usize,
+) -> Option<Wake> {
+    let mut locked = waiters.lock();
+    if locked.is_disconnected() {
+        return Some(wake);
+    }
+    if held.is_live() {
+        locked.offer(entry, held);
+    }
+    // SAFETY: per the contract.
+    unsafe { locked.register_entry(Side::Tx, entry, wake, record, arm) }
+}
+
+/// After the select armed: wakes the first waiting receiver (not one of
+/// `own`'s entries) so that it pulls the offer now that it can commit the
+/// select. (Woken before arming, it could only have skipped it.)
+pub(crate) fn select_call_puller<T>(waiters: &Waiters<T>, own: *const Record) {
+    let wake = {
+        let mut locked = waiters.lock();
+        locked.acting_for(own);
+        locked.pop_front(Side::Rx)
+    };
+    if let Some(wake) = wake {
+        wake.wake();
+    }
 }

@@ -1,0 +1,393 @@
+//! The arms of a select: one type per kind of operation, and the list that
+//! holds them (a cons list of tuples, so a select of any number of arms of
+//! any message types lives inline, without allocation).
+//!
+//! Each arm knows how to try its operation, register its entry (a
+//! [`Node`] of its channel's type) in its channel's waiter list, leave it,
+//! and — once every entry of the select has left — finish: wake the peer
+//! its operation made progress for, then call the user's closure. An arm
+//! keeps a completed operation's outcome in itself until it is finished, so
+//! an outcome is never lost: if the select is interrupted (a panicking
+//! waker, a dropped future) after an operation completed, the next call on
+//! the same select returns it first.
+
+// The sealed traits' hidden methods take the crate's waiting-core types;
+// nobody outside the crate can implement or call them.
+#![allow(private_interfaces)]
+
+use core::pin::Pin;
+use core::ptr::NonNull;
+
+use crate::chan::{AfterSend, ArmRecv, ArmSend};
+use crate::errors::{RecvError, SendError};
+use crate::held::Held;
+use crate::waiters::{Node, Record, Side, Wake, DONE};
+use crate::{Receiver, Sender};
+
+/// One arm of a select. Sealed: implemented by the crate's arm types only.
+///
+/// The `entry` passed to each method is the arm's own entry, a pinned
+/// `Node` of the arm's message type (type-erased by the list).
+pub trait Arm<R>: sealed::Sealed {
+    /// Whether the arm can still complete (a send arm whose message was sent
+    /// cannot, until the select is rebuilt).
+    #[doc(hidden)]
+    fn active(&self) -> bool;
+    /// Whether the arm holds a completed outcome not yet finished.
+    #[doc(hidden)]
+    fn completed(&self) -> bool;
+    /// One attempt; true if the operation completed (its outcome is kept in
+    /// the arm). `own`: the select's record while its entries are linked;
+    /// `recheck`: the registrant's re-check.
+    #[doc(hidden)]
+    fn attempt(&mut self, entry: NonNull<()>, own: *const Record, recheck: bool) -> bool;
+    /// Registers the entry with `wake` (or replaces its wake-up). Returns a
+    /// replaced wake-up to drop later.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is pinned and stays so until it left; `record` outlives its
+    /// link.
+    #[doc(hidden)]
+    unsafe fn register(
+        &mut self,
+        entry: NonNull<()>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake>;
+    /// After the select armed (a rendezvous offer calls a puller).
+    #[doc(hidden)]
+    fn armed(&mut self, own: *const Record);
+    /// Takes the entry out of its list. True if a peer completed the
+    /// operation through it (a rendezvous offer taken): its outcome is then
+    /// kept in the arm.
+    #[doc(hidden)]
+    fn leave(&mut self, entry: NonNull<()>) -> bool;
+    /// Passes an unused wake-up on to the next waiter of the arm's list.
+    #[doc(hidden)]
+    fn pass_on(&self);
+    /// Finishes a completed operation: wakes its peer, then returns the
+    /// user's closure applied to the outcome. Call with every entry left.
+    #[doc(hidden)]
+    fn finish(&mut self) -> R;
+}
+
+/// The list of a select's arms: `()` or `(earlier arms, last arm)`. Sealed.
+pub trait ArmList<R>: sealed::Sealed {
+    /// The number of arms.
+    #[doc(hidden)]
+    const LEN: usize;
+    /// The arms' entries (one `Node` per arm).
+    #[doc(hidden)]
+    type Entries;
+    #[doc(hidden)]
+    fn entries() -> Self::Entries;
+    /// Arm `i` and its entry.
+    #[doc(hidden)]
+    fn arm<'s>(
+        &'s mut self,
+        entries: Pin<&'s Self::Entries>,
+        i: usize,
+    ) -> (&'s mut dyn Arm<R>, NonNull<()>);
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for () {}
+
+impl<R> ArmList<R> for () {
+    const LEN: usize = 0;
+    type Entries = ();
+    fn entries() -> Self::Entries {}
+    fn arm<'s>(&'s mut self, _: Pin<&'s ()>, i: usize) -> (&'s mut dyn Arm<R>, NonNull<()>) {
+        unreachable!("no arm {i}")
+    }
+}
+
+impl<P: sealed::Sealed, A: sealed::Sealed> sealed::Sealed for (P, A) {}
+
+impl<R, P: ArmList<R>, A: Arm<R> + HasEntry> ArmList<R> for (P, A) {
+    const LEN: usize = P::LEN + 1;
+    type Entries = (P::Entries, Entry<A::Msg>);
+
+    fn entries() -> Self::Entries {
+        (P::entries(), Entry(Node::new()))
+    }
+
+    fn arm<'s>(
+        &'s mut self,
+        entries: Pin<&'s Self::Entries>,
+        i: usize,
+    ) -> (&'s mut dyn Arm<R>, NonNull<()>) {
+        // SAFETY: structural pinning: the entries are never moved out of the
+        // pinned tuple.
+        let (earlier, last) = unsafe {
+            let e = entries.get_ref();
+            (Pin::new_unchecked(&e.0), &e.1 .0)
+        };
+        if i == P::LEN {
+            (&mut self.1, NonNull::from(last).cast())
+        } else {
+            self.0.arm(earlier, i)
+        }
+    }
+}
+
+/// A select arm's waiter entry: a node of its channel's waiter list, kept in
+/// the select's blocking call's frame or in its future. Opaque.
+pub struct Entry<T>(Node<T>);
+
+/// The message type of an arm's entry.
+pub trait HasEntry {
+    #[doc(hidden)]
+    type Msg;
+}
+
+/// Recovers an arm's typed, pinned entry.
+///
+/// # Safety
+///
+/// `entry` is the arm's own entry (a pinned `Node<T>`), alive for `'a`.
+unsafe fn entry<'a, T>(entry: NonNull<()>) -> Pin<&'a Node<T>> {
+    // SAFETY: per the contract.
+    unsafe { Pin::new_unchecked(entry.cast::<Node<T>>().as_ref()) }
+}
+
+/// A receive arm: [`Select::recv`](super::Select::recv).
+pub struct RecvArm<'a, T, F> {
+    rx: &'a Receiver<T>,
+    f: F,
+    /// A completed receive: the message (and whether a sender may wait for
+    /// the room it made), or the disconnection.
+    out: Option<Result<(T, bool), RecvError>>,
+}
+
+impl<'a, T, F> RecvArm<'a, T, F> {
+    pub(crate) fn new(rx: &'a Receiver<T>, f: F) -> Self {
+        Self { rx, f, out: None }
+    }
+}
+
+impl<T, F> sealed::Sealed for RecvArm<'_, T, F> {}
+
+impl<T, F> HasEntry for RecvArm<'_, T, F> {
+    type Msg = T;
+}
+
+impl<R, T, F: FnMut(Result<T, RecvError>) -> R> Arm<R> for RecvArm<'_, T, F> {
+    fn active(&self) -> bool {
+        true
+    }
+
+    fn completed(&self) -> bool {
+        self.out.is_some()
+    }
+
+    fn attempt(&mut self, _: NonNull<()>, own: *const Record, recheck: bool) -> bool {
+        self.out = match self.rx.chan().arm_recv(own, recheck) {
+            ArmRecv::Got(msg, wake_tx) => Some(Ok((msg, wake_tx))),
+            ArmRecv::Disconnected => Some(Err(RecvError)),
+            ArmRecv::Empty => return false,
+        };
+        true
+    }
+
+    unsafe fn register(
+        &mut self,
+        e: NonNull<()>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        // SAFETY: per the contract, `e` is our pinned entry.
+        let e = unsafe { entry::<T>(e) };
+        // SAFETY: per the contract.
+        unsafe {
+            self.rx
+                .chan()
+                .arm_register(Side::Rx, e, None, wake, record, arm)
+        }
+    }
+
+    fn armed(&mut self, _: *const Record) {}
+
+    fn leave(&mut self, e: NonNull<()>) -> bool {
+        // SAFETY: the arm's own entry, pinned by the select.
+        let e = unsafe { entry::<T>(e) };
+        self.rx.chan().waiters().depart_used(Side::Rx, e);
+        false
+    }
+
+    fn pass_on(&self) {
+        self.rx.chan().waiters().notify_one(Side::Rx);
+    }
+
+    fn finish(&mut self) -> R {
+        let out = self.out.take().expect("finish follows a completed receive");
+        let out = out.map(|(msg, wake_tx)| self.rx.chan().arm_recv_done(msg, wake_tx));
+        (self.f)(out)
+    }
+}
+
+/// What a completed send left to do.
+enum SendOutcome<T> {
+    /// Queued in the ring: notify a receiver (or drain an abandoned queue).
+    Queued(AfterSend),
+    /// Handed to a rendezvous receiving thread: wake it.
+    HandedOff(Option<Wake>),
+    /// A rendezvous receiver took the offer (and woke us).
+    Taken,
+    /// The channel is disconnected: the message back.
+    Failed(T),
+}
+
+/// A send arm: [`Select::send`](super::Select::send).
+pub struct SendArm<'a, T, F> {
+    tx: &'a Sender<T>,
+    f: F,
+    /// The message until it is sent (on a rendezvous, while offered, it is
+    /// in the arm's entry instead).
+    held: Held<T>,
+    /// Whether the message is offered in the entry (rendezvous).
+    offered: bool,
+    out: Option<SendOutcome<T>>,
+}
+
+impl<'a, T, F> SendArm<'a, T, F> {
+    pub(crate) fn new(tx: &'a Sender<T>, msg: T, f: F) -> Self {
+        Self {
+            tx,
+            f,
+            held: Held::new(msg),
+            offered: false,
+            out: None,
+        }
+    }
+}
+
+impl<T, F> sealed::Sealed for SendArm<'_, T, F> {}
+
+impl<T, F> HasEntry for SendArm<'_, T, F> {
+    type Msg = T;
+}
+
+impl<R, T, F: FnMut(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F> {
+    fn active(&self) -> bool {
+        self.held.is_live() || self.offered
+    }
+
+    fn completed(&self) -> bool {
+        self.out.is_some()
+    }
+
+    fn attempt(&mut self, e: NonNull<()>, own: *const Record, recheck: bool) -> bool {
+        // SAFETY: the arm's own entry, pinned by the select.
+        let e = unsafe { entry::<T>(e) };
+        let chan = self.tx.chan();
+        self.out = match chan.arm_send(e, &mut self.held, own, recheck) {
+            ArmSend::Queued(after) => Some(SendOutcome::Queued(after)),
+            ArmSend::HandedOff(wake) => Some(SendOutcome::HandedOff(wake)),
+            ArmSend::Disconnected => Some(SendOutcome::Failed(self.held.take())),
+            ArmSend::NotNow => return false,
+        };
+        // Sent or handed back: no longer offered (a rendezvous attempt takes
+        // an offer back before it hands it over).
+        self.offered = false;
+        true
+    }
+
+    unsafe fn register(
+        &mut self,
+        e: NonNull<()>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        // SAFETY: per the contract, `e` is our pinned entry.
+        let e = unsafe { entry::<T>(e) };
+        let chan = self.tx.chan();
+        // SAFETY: per the contract.
+        let replaced = unsafe {
+            chan.arm_register(Side::Tx, e, Some(&mut self.held), wake, record, arm)
+        };
+        if chan.is_zero() && !self.held.is_live() {
+            self.offered = true;
+        }
+        replaced
+    }
+
+    fn armed(&mut self, own: *const Record) {
+        if self.offered {
+            self.tx.chan().arm_armed(own);
+        }
+    }
+
+    fn leave(&mut self, e: NonNull<()>) -> bool {
+        // SAFETY: the arm's own entry, pinned by the select.
+        let e = unsafe { entry::<T>(e) };
+        let waiters = self.tx.chan().waiters();
+        if !self.offered {
+            waiters.depart_used(Side::Tx, e);
+            return false;
+        }
+        self.offered = false;
+        let (state, back) = waiters.withdraw_into(Side::Tx, e, &mut self.held);
+        if state == DONE {
+            debug_assert!(!back);
+            self.out = Some(SendOutcome::Taken);
+            return true;
+        }
+        debug_assert!(back, "an offer not taken holds its message");
+        false
+    }
+
+    fn pass_on(&self) {
+        self.tx.chan().waiters().notify_one(Side::Tx);
+    }
+
+    fn finish(&mut self) -> R {
+        let out = match self.out.take().expect("finish follows a completed send") {
+            SendOutcome::Queued(after) => {
+                self.tx.chan().arm_send_done(after);
+                Ok(())
+            }
+            SendOutcome::HandedOff(wake) => {
+                if let Some(wake) = wake {
+                    wake.wake();
+                }
+                Ok(())
+            }
+            SendOutcome::Taken => Ok(()),
+            SendOutcome::Failed(msg) => Err(SendError(msg)),
+        };
+        (self.f)(out)
+    }
+}
+
+impl<T> core::fmt::Debug for Entry<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Entry").finish_non_exhaustive()
+    }
+}
+
+impl<T, F> core::fmt::Debug for RecvArm<'_, T, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecvArm")
+            .field("rx", self.rx)
+            .field("completed", &self.out.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, F> core::fmt::Debug for SendArm<'_, T, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SendArm")
+            .field("tx", self.tx)
+            .field("holds_message", &(self.held.is_live() || self.offered))
+            .field("completed", &self.out.is_some())
+            .finish_non_exhaustive()
+    }
+}
