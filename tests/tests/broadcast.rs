@@ -2,12 +2,16 @@
 //! receiver, drop accounting (each message dropped exactly once, after its
 //! last reader or at the end), the last reader moving instead of cloning,
 //! backpressure from a forgotten receiver but not from a detached or dropped
-//! one, what the channel allocates, and a stress test with a ledger.
+//! one, what the channel allocates, and a stress test with a ledger; the
+//! overwrite mode (`overwriting`: sends that never wait, `Lagged(n)` exact
+//! and once, a send waiting only for a reader inside the slot's clone, drop
+//! accounting with evictions), `Sender::closed()` and the stream, in both
+//! modes. The long ledger stress of both modes is `broadcast_stress.rs`.
 
 #![cfg(not(loom))]
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::task::{Context, Poll};
@@ -704,4 +708,501 @@ fn a_panicking_clone_leaves_the_receiver_where_it_was() {
     assert_eq!(b.try_recv(), Ok(Fragile(7)));
     tx.send(Fragile(8)).unwrap();
     assert_eq!(a.try_recv(), Ok(Fragile(8)));
+}
+
+// ---- overwrite mode ----------------------------------------------------------
+
+#[test]
+fn overwrite_sends_never_wait_and_a_lagging_receiver_gets_lagged_once_then_the_oldest_kept() {
+    let (tx, mut slow) = broadcast::overwriting(2);
+    assert!(tx.is_overwriting());
+    let mut fast = slow.clone();
+    for i in 0..5 {
+        // `try_send` never reports `Full` in overwrite mode.
+        tx.try_send(i).unwrap();
+        assert_eq!(fast.try_recv(), Ok(i));
+    }
+    assert_eq!(tx.len(), 2, "the ring keeps the last `capacity` messages");
+    // 0, 1 and 2 were overwritten before `slow` read them: exactly 3.
+    assert_eq!(slow.try_recv(), Err(TryRecvError::Lagged(3)));
+    assert_eq!(slow.try_recv(), Ok(3));
+    assert_eq!(slow.try_recv(), Ok(4));
+    assert_eq!(slow.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(fast.try_recv(), Err(TryRecvError::Empty));
+    // A backpressure channel of the same shape would have been full.
+    let (btx, _brx) = broadcast::channel(2);
+    assert!(!btx.is_overwriting());
+    btx.try_send(0).unwrap();
+    btx.try_send(1).unwrap();
+    assert!(matches!(btx.try_send(2), Err(TrySendError::Full(2))));
+}
+
+#[test]
+fn overwrite_every_receive_form_reports_lagged_with_the_exact_count() {
+    let (tx, mut rx) = broadcast::overwriting(3);
+    let fill = |tx: &broadcast::Sender<u32>, from: u32, n: u32| {
+        for i in from..from + n {
+            tx.send(i).unwrap();
+        }
+    };
+    fill(&tx, 0, 10);
+    assert_eq!(rx.recv(), Err(RecvError::Lagged(7)));
+    assert_eq!(rx.recv(), Ok(7));
+    fill(&tx, 10, 10); // rx at 8: 8..=16 are gone, 17..=19 kept
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(1)),
+        Err(RecvTimeoutError::Lagged(9))
+    );
+    assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(17));
+    fill(&tx, 20, 4); // rx at 18: 18..=20 gone
+    let deadline = Instant::now() + Duration::from_secs(1);
+    assert_eq!(rx.recv_deadline(deadline), Err(RecvTimeoutError::Lagged(3)));
+    assert_eq!(rx.recv_deadline(deadline), Ok(21));
+    fill(&tx, 24, 5); // rx at 22: 22..=25 gone
+    assert_eq!(
+        futures::executor::block_on(rx.recv_async()),
+        Err(RecvError::Lagged(4))
+    );
+    assert_eq!(futures::executor::block_on(rx.recv_async()), Ok(26));
+    // Exactly once per fall: no second `Lagged` without new losses.
+    assert_eq!(rx.try_recv(), Ok(27));
+    assert_eq!(rx.try_recv(), Ok(28));
+    // The iterators skip a lag.
+    fill(&tx, 29, 6);
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [32, 33, 34]);
+    fill(&tx, 35, 4);
+    drop(tx);
+    assert_eq!(rx.iter().collect::<Vec<_>>(), [36, 37, 38]);
+    assert_eq!(rx.recv(), Err(RecvError::Disconnected));
+}
+
+#[test]
+fn overwrite_a_lagging_receiver_still_gets_what_was_kept_before_the_close() {
+    let (tx, mut rx) = broadcast::overwriting(2);
+    for i in 0..4 {
+        tx.send(i).unwrap();
+    }
+    assert!(tx.close());
+    assert!(tx.send(9).is_err());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(2)));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn overwrite_each_message_is_dropped_once_evicted_at_the_send_or_after_its_last_reader() {
+    let drops = DropCounter::new();
+    let clones = Arc::new(AtomicUsize::new(0));
+    let (tx, mut a) = broadcast::overwriting(2);
+    let mut b = a.clone();
+    tx.send(Msg::new(0, &drops, &clones)).unwrap();
+    tx.send(Msg::new(1, &drops, &clones)).unwrap();
+    // `a` reads 0 (a clone: `b` has not); `b` reads it last and moves it.
+    assert!(a.try_recv().unwrap().original.is_none());
+    let last = b.try_recv().unwrap();
+    assert!(last.original.is_some(), "the last reader moves");
+    drop(last);
+    assert_eq!(drops.dropped(), 1);
+    // Slot of 0 is free: 2 takes it without evicting anything.
+    tx.send(Msg::new(2, &drops, &clones)).unwrap();
+    assert_eq!(drops.dropped(), 1);
+    // 3 evicts 1 (neither has read it): dropped by the send, at once.
+    tx.send(Msg::new(3, &drops, &clones)).unwrap();
+    assert_eq!(drops.dropped(), 2);
+    assert_eq!(a.try_recv().map(|m| m.id), Err(TryRecvError::Lagged(1)));
+    assert_eq!(a.try_recv().map(|m| m.id), Ok(2));
+    // `b` leaves with 2 and 3 unread: 2 is done (a read it), 3 is not.
+    drop(b);
+    assert_eq!(drops.dropped(), 3);
+    assert_eq!(a.try_recv().map(|m| (m.id, m.original.is_some())), Ok((3, true)));
+    assert_eq!(drops.dropped(), 4);
+    // Messages still in the ring at the end are dropped with the channel.
+    tx.send(Msg::new(4, &drops, &clones)).unwrap();
+    tx.send(Msg::new(5, &drops, &clones)).unwrap();
+    tx.send(Msg::new(6, &drops, &clones)).unwrap();
+    assert_eq!(drops.dropped(), 5, "4 evicted");
+    drop(tx);
+    drop(a);
+    assert_eq!((drops.created(), drops.dropped()), (7, 7));
+}
+
+#[test]
+fn overwrite_a_far_behind_receiver_dropped_or_detached_releases_only_the_kept_slots() {
+    let drops = DropCounter::new();
+    let clones = Arc::new(AtomicUsize::new(0));
+    let (tx, mut reader) = broadcast::overwriting(4);
+    let forgotten = reader.clone();
+    let forgotten2 = reader.clone();
+    let n = count(1000);
+    for id in 0..n {
+        // A forgotten receiver never holds a send back in overwrite mode.
+        tx.try_send(Msg::new(id, &drops, &clones)).unwrap();
+        assert_eq!(reader.try_recv().map(|m| m.id), Ok(id));
+    }
+    // Everything but the last 4 was evicted; the last 4 await the two
+    // forgotten receivers.
+    assert_eq!(drops.dropped(), n - 4);
+    let started = Instant::now();
+    drop(forgotten);
+    assert_eq!(drops.dropped(), n - 4);
+    let mut again = forgotten2.detach().attach();
+    assert_eq!(drops.dropped(), n, "the last receiver of each kept slot left");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    tx.send(Msg::new(n, &drops, &clones)).unwrap();
+    assert_eq!(again.try_recv().map(|m| m.id), Ok(n));
+    assert_eq!(reader.try_recv().map(|m| m.id), Ok(n));
+    drop((tx, reader, again));
+    assert_eq!((drops.created(), drops.dropped()), (n + 1, n + 1));
+}
+
+/// A message whose clone waits for [`GATE`] while it is armed, after saying
+/// it started: a reader pinned inside the slot for as long as the test wants.
+#[derive(Debug, PartialEq)]
+struct Slow(u32);
+
+static GATE: std::sync::Mutex<Option<(std::sync::mpsc::Sender<()>, Arc<Barrier>)>> =
+    std::sync::Mutex::new(None);
+
+impl Clone for Slow {
+    fn clone(&self) -> Self {
+        let gate = GATE.lock().unwrap().take();
+        if let Some((started, release)) = gate {
+            started.send(()).unwrap();
+            release.wait();
+        }
+        Self(self.0)
+    }
+}
+
+#[cfg_attr(miri, ignore = "timing-based")]
+#[test]
+fn overwrite_a_send_waits_only_for_a_reader_inside_the_slot_it_overwrites() {
+    for form in 0..3 {
+        let (tx, mut a) = broadcast::overwriting(2);
+        let mut b = a.clone();
+        tx.send(Slow(0)).unwrap();
+        tx.send(Slow(1)).unwrap();
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let release = Arc::new(Barrier::new(2));
+        *GATE.lock().unwrap() = Some((started_tx, release.clone()));
+        // `a` clones 0 (b has not read it) and stays inside the clone.
+        let reader = thread::spawn(move || {
+            let got = a.try_recv();
+            (a, got)
+        });
+        started.recv().unwrap();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let tx = Arc::new(tx);
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                let sent = match form {
+                    0 => tx.send(Slow(2)).is_ok(),
+                    1 => tx.try_send(Slow(2)).is_ok(),
+                    _ => futures::executor::block_on(tx.send_async(Slow(2))).is_ok(),
+                };
+                done_tx.send(sent).unwrap();
+            })
+        };
+        // The send would overwrite 0 under the clone: it waits.
+        assert!(
+            done.recv_timeout(Duration::from_millis(50)).is_err(),
+            "form {form}: the send did not wait for the clone"
+        );
+        release.wait();
+        assert_eq!(done.recv_timeout(Duration::from_secs(10)), Ok(true));
+        sender.join().unwrap();
+        let (mut a, got) = reader.join().unwrap();
+        assert_eq!(got, Ok(Slow(0)), "the clone saw the intact value");
+        assert_eq!(b.try_recv(), Err(TryRecvError::Lagged(1)));
+        assert_eq!(b.try_recv(), Ok(Slow(1)));
+        assert_eq!(a.try_recv(), Ok(Slow(1)));
+        assert_eq!((a.try_recv(), b.try_recv()), (Ok(Slow(2)), Ok(Slow(2))));
+    }
+}
+
+#[test]
+fn overwrite_a_panicking_clone_unpins_the_slot() {
+    let (tx, mut a) = broadcast::overwriting(1);
+    let mut b = a.clone();
+    tx.send(Fragile(7)).unwrap();
+    ARMED.store(true, Relaxed);
+    let caught = oneshot_tests::quietly(std::panic::AssertUnwindSafe(|| a.try_recv()));
+    ARMED.store(false, Relaxed);
+    assert!(caught.is_err());
+    // A pin left behind would make this send wait forever.
+    let sender = thread::spawn(move || {
+        tx.send(Fragile(8)).unwrap();
+        tx
+    });
+    let tx = oneshot_tests::join_within(sender, Duration::from_secs(10), "overwriting send");
+    assert_eq!(a.try_recv(), Err(TryRecvError::Lagged(1)));
+    assert_eq!(a.try_recv(), Ok(Fragile(8)));
+    assert_eq!(b.try_recv(), Err(TryRecvError::Lagged(1)));
+    assert_eq!(b.try_recv(), Ok(Fragile(8)));
+    drop(tx);
+}
+
+#[test]
+fn overwrite_a_send_wakes_only_waiting_receivers_each_once() {
+    let (tx, mut a) = broadcast::overwriting(1);
+    let mut b = a.clone();
+    let _idle = a.clone();
+    let wa = oneshot_tests::CountingWaker::new();
+    let wb = oneshot_tests::CountingWaker::new();
+    let (ka, kb) = (wa.waker(), wb.waker());
+    let mut ra = pin!(a.recv_async());
+    let mut rb = pin!(b.recv_async());
+    assert!(ra.as_mut().poll(&mut Context::from_waker(&ka)).is_pending());
+    assert!(rb.as_mut().poll(&mut Context::from_waker(&kb)).is_pending());
+    tx.send(1).unwrap();
+    assert_eq!((wa.wakes(), wb.wakes()), (1, 1));
+    for i in 2..10 {
+        tx.send(i).unwrap();
+    }
+    // Nobody waits any more: eight sends, no wake-up.
+    assert_eq!((wa.wakes(), wb.wakes()), (1, 1));
+    assert_eq!(
+        ra.as_mut().poll(&mut Context::from_waker(&ka)),
+        Poll::Ready(Err(RecvError::Lagged(8)))
+    );
+}
+
+#[cfg_attr(miri, ignore = "tokio's runtime is slow under Miri")]
+#[test]
+fn overwrite_threads_and_tokio_tasks_mixed() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let (tx, rx) = broadcast::overwriting::<usize>(4);
+    let n = 2000;
+    let check = |got: Vec<usize>, missed: u64| {
+        // Per sender in order; what is missing was reported.
+        let evens: Vec<_> = got.iter().filter(|v| *v % 2 == 0).collect();
+        let odds: Vec<_> = got.iter().filter(|v| *v % 2 == 1).collect();
+        assert!(evens.windows(2).all(|w| w[0] < w[1]));
+        assert!(odds.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(got.len() as u64 + missed, 2 * n as u64);
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let mut rx = rx.clone();
+        tasks.push(rt.spawn(async move {
+            let (mut got, mut missed) = (Vec::new(), 0);
+            loop {
+                match rx.recv_async().await {
+                    Ok(v) => got.push(v),
+                    Err(RecvError::Lagged(k)) => missed += k,
+                    Err(RecvError::Disconnected) => return (got, missed),
+                }
+            }
+        }));
+    }
+    let mut blocking = rx.clone();
+    let thread_rx = thread::spawn(move || {
+        let (mut got, mut missed) = (Vec::new(), 0);
+        loop {
+            match blocking.recv() {
+                Ok(v) => got.push(v),
+                Err(RecvError::Lagged(k)) => missed += k,
+                Err(RecvError::Disconnected) => return (got, missed),
+            }
+        }
+    });
+    drop(rx);
+    let async_tx = tx.clone();
+    let task_tx = rt.spawn(async move {
+        for i in 0..n {
+            async_tx.send_async(2 * i).await.unwrap();
+        }
+    });
+    let thread_tx = thread::spawn(move || {
+        for i in 0..n {
+            tx.send(2 * i + 1).unwrap();
+        }
+    });
+    thread_tx.join().unwrap();
+    rt.block_on(task_tx).unwrap();
+    let (got, missed) = thread_rx.join().unwrap();
+    check(got, missed);
+    for t in tasks {
+        let (got, missed) = rt.block_on(t).unwrap();
+        check(got, missed);
+    }
+}
+
+#[test]
+fn overwrite_one_allocation_at_creation_none_per_message_eviction_or_lag() {
+    let _lock = alloc_test_lock();
+    let scope = CountScope::new();
+    let before = AllocSnapshot::now();
+    let (tx, mut rx) = broadcast::overwriting::<u64>(4);
+    let mut slow = rx.clone();
+    let creation = before.elapsed();
+    let before = AllocSnapshot::now();
+    for i in 0..count(1000) as u64 {
+        tx.send(i).unwrap();
+        assert_eq!(rx.recv(), Ok(i));
+    }
+    assert!(matches!(slow.try_recv(), Err(TryRecvError::Lagged(_))));
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    {
+        let mut closed = pin!(tx.closed());
+        assert!(closed.as_mut().poll(&mut cx).is_pending());
+    }
+    let steady = before.elapsed();
+    drop((tx, rx, slow));
+    drop(scope);
+    assert_eq!(creation.allocs, 1, "one allocation at creation");
+    assert_eq!(steady.allocs, 0, "nothing per message, eviction, lag or waiter");
+}
+
+// ---- closed() ----------------------------------------------------------------
+
+#[test]
+fn closed_resolves_on_close_on_the_last_receiver_gone_and_at_once_when_closed() {
+    for overwrite in [false, true] {
+        let make = || {
+            if overwrite {
+                broadcast::overwriting::<u8>(1)
+            } else {
+                broadcast::channel::<u8>(1)
+            }
+        };
+        // By `close()`, from another sender.
+        let (tx, _rx) = make();
+        let tx2 = tx.clone();
+        let w = oneshot_tests::CountingWaker::new();
+        let k = w.waker();
+        let mut closed = pin!(tx.closed());
+        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
+        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
+        assert_eq!(w.clones(), 1, "a re-poll with the same waker keeps it");
+        assert!(tx2.close());
+        assert_eq!(w.wakes(), 1);
+        assert_eq!(closed.as_mut().poll(&mut Context::from_waker(&k)), Poll::Ready(()));
+        // At once on a closed channel.
+        assert_eq!(poll(pin!(tx2.closed())), Poll::Ready(()));
+
+        // By the last receiver leaving, active and detached alike.
+        let (tx, rx) = make();
+        let rx2 = rx.clone();
+        let detached = rx.detach();
+        let w = oneshot_tests::CountingWaker::new();
+        let k = w.waker();
+        let mut closed = pin!(tx.closed());
+        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
+        drop(rx2);
+        assert_eq!(w.wakes(), 0, "a detached receiver keeps it open");
+        drop(detached);
+        assert_eq!(w.wakes(), 1);
+        assert_eq!(closed.as_mut().poll(&mut Context::from_waker(&k)), Poll::Ready(()));
+
+        // A dropped pending `closed()` leaves nothing linked behind.
+        let (tx, rx) = make();
+        {
+            let mut closed = pin!(tx.closed());
+            assert!(poll(closed.as_mut()).is_pending());
+        }
+        drop(rx);
+        assert!(tx.is_closed());
+    }
+}
+
+#[test]
+fn closed_from_a_task_and_the_last_receiver_dropped_on_a_thread() {
+    let (tx, rx) = broadcast::overwriting::<u8>(2);
+    let dropper = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 10 }));
+        drop(rx);
+    });
+    futures::executor::block_on(tx.closed());
+    assert!(tx.is_closed());
+    dropper.join().unwrap();
+}
+
+// ---- the stream --------------------------------------------------------------
+
+#[test]
+fn the_stream_yields_every_message_in_order_then_ends_and_is_fused() {
+    use futures::stream::{FusedStream, StreamExt};
+    let (tx, mut rx) = broadcast::channel(2);
+    let sender = thread::spawn(move || {
+        for i in 0..count(200) {
+            tx.send(i).unwrap();
+        }
+    });
+    let mut stream = rx.stream();
+    let got: Vec<usize> = futures::executor::block_on((&mut stream).collect());
+    assert_eq!(got, (0..count(200)).collect::<Vec<_>>());
+    assert!(stream.is_terminated());
+    assert_eq!(futures::executor::block_on(stream.next()), None);
+    assert_eq!(stream.missed(), 0);
+    sender.join().unwrap();
+    drop(stream);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn the_overwrite_stream_skips_a_lag_and_counts_it() {
+    use futures::stream::StreamExt;
+    let (tx, rx) = broadcast::overwriting(2);
+    let mut stream = rx.into_stream();
+    for i in 0..6 {
+        tx.send(i).unwrap();
+    }
+    assert_eq!(futures::executor::block_on(stream.next()), Some(4));
+    assert_eq!(stream.missed(), 4);
+    assert_eq!(futures::executor::block_on(stream.next()), Some(5));
+    // A pending stream is woken by the next send.
+    let w = oneshot_tests::CountingWaker::new();
+    let k = w.waker();
+    let mut next = stream.next();
+    assert!(Pin::new(&mut next).poll(&mut Context::from_waker(&k)).is_pending());
+    tx.send(6).unwrap();
+    assert_eq!(w.wakes(), 1);
+    assert_eq!(
+        Pin::new(&mut next).poll(&mut Context::from_waker(&k)),
+        Poll::Ready(Some(6))
+    );
+    drop(tx);
+    assert_eq!(futures::executor::block_on(stream.next()), None);
+    assert_eq!(stream.missed(), 4);
+}
+
+#[test]
+fn a_dropped_pending_stream_loses_nothing() {
+    let (tx, mut rx) = broadcast::channel(2);
+    {
+        let mut stream = rx.stream();
+        let waker = noop_waker();
+        let mut next = futures::StreamExt::next(&mut stream);
+        assert!(Pin::new(&mut next)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+    }
+    tx.send(1).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+// ---- the errors --------------------------------------------------------------
+
+#[test]
+fn the_receive_errors_display_convert_and_compare() {
+    assert_eq!(RecvError::Lagged(3).lagged(), Some(3));
+    assert!(RecvError::Disconnected.is_disconnected());
+    assert_eq!(TryRecvError::from(RecvError::Lagged(2)), TryRecvError::Lagged(2));
+    assert_eq!(
+        RecvTimeoutError::from(RecvError::Disconnected),
+        RecvTimeoutError::Disconnected
+    );
+    assert!(RecvError::Lagged(5).to_string().contains('5'));
+    assert!(TryRecvError::Empty.to_string().contains("empty"));
+    assert!(RecvTimeoutError::Timeout.is_timeout());
+    assert_eq!(format!("{:?}", TryRecvError::Lagged(1)), "Lagged(1)");
+    let err: Box<dyn std::error::Error> = Box::new(RecvError::Lagged(1));
+    assert!(!err.to_string().is_empty());
 }
