@@ -18,7 +18,15 @@
 //! * a receiver's registration racing a send (the lost wake-up window), for
 //!   a blocked `recv` and a pending `recv_async`, with two waiting receivers
 //!   woken by one send;
-//! * the last sender's drop racing a blocked `recv`.
+//! * the last sender's drop racing a blocked `recv`;
+//! * the overwrite mode: a send overwriting the slot a reader is cloning
+//!   (the reader's pin against the writer's claim: loom's cell tracking
+//!   reports a clone that overlaps the overwrite), with the waiting send as
+//!   a `try_send` (parked) and a `send_async` (pending); a lagging receiver
+//!   dropped or detached while a send overwrites its slot; a blocked `recv`
+//!   against two overwriting sends (`Lagged(n)` exact);
+//! * `Sender::closed()` against the last receiver's drop (a pending future
+//!   polled first, and one under `block_on`).
 //!
 //! A lost wake-up shows up as a deadlock, which loom reports. Every message
 //! original is loom-tracked (a leak fails the model) and counted in a
@@ -415,5 +423,189 @@ fn last_sender_drop_races_blocked_recv() {
         assert_eq!(first, Some(0));
         assert_eq!(second, Err(RecvError::Disconnected));
         ledger.assert_all_dropped_once();
+    });
+}
+
+// ---- overwrite mode --------------------------------------------------------
+
+/// `overwriting(1)` with two receivers and message 0 in the ring, unread by
+/// both: `a` clones it (not the last reader) while a send overwrites it.
+/// The reader's pin and the writer's claim exclude each other: either the
+/// clone happens first (the send waits for the unpin, or finds the slot
+/// unpinned) and `a` gets 0, or the overwrite does and `a` gets
+/// `Lagged(1)`. A clone overlapping the overwrite is a race on the slot's
+/// cell, which loom reports. `b` lagged in every case.
+fn overwrite_races_a_reader_mid_clone(async_send: bool) {
+    let ledger = Ledger::new();
+    let (tx, mut a) = broadcast::overwriting::<Msg>(1);
+    let mut b = a.clone();
+    tx.try_send(ledger.msg(0)).unwrap();
+    let reader = thread::spawn(move || {
+        let got = a.try_recv().map(|m| {
+            assert!(m.original.is_none(), "b has not read it: a clone");
+            m.id
+        });
+        (got, a)
+    });
+    let l = Arc::clone(&ledger);
+    let sender = thread::spawn(move || {
+        if async_send {
+            block_on(tx.send_async(l.msg(1))).unwrap();
+        } else {
+            tx.try_send(l.msg(1)).unwrap();
+        }
+        tx
+    });
+    let tx = sender.join().unwrap();
+    let (got, mut a) = reader.join().unwrap();
+    assert!(
+        got == Ok(0) || got == Err(TryRecvError::Lagged(1)),
+        "{got:?}"
+    );
+    assert_eq!(ledger.drops[0].load(Relaxed), 1, "0 evicted by the send");
+    assert_eq!(b.try_recv().unwrap_err(), TryRecvError::Lagged(1));
+    assert_eq!(id(a.try_recv()), Some(1));
+    assert_eq!(id(b.try_recv()), Some(1));
+    drop((tx, a, b));
+    ledger.assert_all_dropped_once();
+}
+
+#[test]
+fn overwrite_try_send_races_a_reader_mid_clone() {
+    model("overwrite_try_send_races_a_reader_mid_clone", || {
+        overwrite_races_a_reader_mid_clone(false);
+    });
+}
+
+#[test]
+fn overwrite_send_future_races_a_reader_mid_clone() {
+    model("overwrite_send_future_races_a_reader_mid_clone", || {
+        overwrite_races_a_reader_mid_clone(true);
+    });
+}
+
+/// `overwriting(1)`: `reader` read message 0, `lagging` did not. A send of
+/// 1 races `lagging`'s drop or detach: either the leaver releases 0 first
+/// (dropping it: the last holder) and the send finds the slot free, or the
+/// send evicts 0 and the leaver finds its slot rewritten and releases
+/// nothing. 0 is dropped exactly once either way, and `reader` gets 1.
+fn overwrite_lagging_receiver_leaves_while_a_send_overwrites(detach: bool) {
+    let ledger = Ledger::new();
+    let (tx, mut reader) = broadcast::overwriting::<Msg>(1);
+    let lagging = reader.clone();
+    tx.try_send(ledger.msg(0)).unwrap();
+    drop(reader.try_recv().unwrap());
+    let l = Arc::clone(&ledger);
+    let sender = thread::spawn(move || {
+        tx.try_send(l.msg(1)).unwrap();
+        tx
+    });
+    let leaver = thread::spawn(move || {
+        if detach {
+            Some(lagging.detach())
+        } else {
+            drop(lagging);
+            None
+        }
+    });
+    let tx = sender.join().unwrap();
+    let detached = leaver.join().unwrap();
+    assert_eq!(ledger.drops[0].load(Relaxed), 1, "0 dropped once");
+    let got = reader.try_recv().unwrap();
+    assert_eq!(got.id, 1);
+    drop(got);
+    assert_eq!(tx.receiver_count(), 1);
+    drop((tx, reader, detached));
+    ledger.assert_all_dropped_once();
+}
+
+#[test]
+fn overwrite_lagging_receiver_dropped_while_a_send_overwrites() {
+    model(
+        "overwrite_lagging_receiver_dropped_while_a_send_overwrites",
+        || overwrite_lagging_receiver_leaves_while_a_send_overwrites(false),
+    );
+}
+
+#[test]
+fn overwrite_lagging_receiver_detached_while_a_send_overwrites() {
+    model(
+        "overwrite_lagging_receiver_detached_while_a_send_overwrites",
+        || overwrite_lagging_receiver_leaves_while_a_send_overwrites(true),
+    );
+}
+
+/// `overwriting(1)`: a receiver blocked in `recv` (twice) while a sender
+/// sends 0 and 1 and drops. Whatever the interleaving, the receiver gets
+/// 0 then 1, or `Lagged(1)` then 1; then `Disconnected`.
+#[test]
+fn overwrite_blocked_recv_races_two_overwriting_sends() {
+    model("overwrite_blocked_recv_races_two_overwriting_sends", || {
+        let ledger = Ledger::new();
+        let (tx, mut rx) = broadcast::overwriting::<Msg>(1);
+        let receiver = thread::spawn(move || {
+            let first = rx.recv().map(|m| m.id);
+            let second = rx.recv().map(|m| m.id);
+            let third = rx.recv().map(|m| m.id);
+            (first, second, third)
+        });
+        let l = Arc::clone(&ledger);
+        let sender = thread::spawn(move || {
+            tx.try_send(l.msg(0)).unwrap();
+            tx.try_send(l.msg(1)).unwrap();
+        });
+        sender.join().unwrap();
+        let (first, second, third) = receiver.join().unwrap();
+        assert!(
+            first == Ok(0) || first == Err(RecvError::Lagged(1)),
+            "{first:?}"
+        );
+        assert_eq!(second, Ok(1));
+        assert_eq!(third, Err(RecvError::Disconnected));
+        ledger.assert_all_dropped_once();
+    });
+}
+
+// ---- closed() --------------------------------------------------------------
+
+/// A `closed()` future's first poll (its registration, on its own thread,
+/// with a counting waker) against the last receiver's drop: either the
+/// poll sees the close, or it registered and the close wakes it exactly
+/// once, and the re-poll is ready.
+#[test]
+fn closed_future_races_the_last_receiver_drop() {
+    model("closed_future_races_the_last_receiver_drop", || {
+        let (tx, rx) = broadcast::overwriting::<Msg>(1);
+        let dropper = thread::spawn(move || drop(rx));
+        let watcher = thread::spawn(move || {
+            let counter = Arc::new(Counting::default());
+            let waker = Waker::from(Arc::clone(&counter));
+            let mut closed = pin!(tx.closed());
+            let first = poll(closed.as_mut(), &waker).is_ready();
+            // The drop is done once joined; then a pending poll was woken.
+            dropper.join().unwrap();
+            if !first {
+                assert_eq!(counter.0.load(Relaxed), 1, "woken once");
+                assert!(poll(closed.as_mut(), &waker).is_ready());
+            }
+        });
+        watcher.join().unwrap();
+    });
+}
+
+/// `closed()` awaited on one thread (its registration racing the close)
+/// while another drops the last receiver: it must complete (a lost
+/// wake-up is a deadlock loom reports).
+#[test]
+fn closed_awaited_races_the_last_receiver_drop() {
+    model("closed_awaited_races_the_last_receiver_drop", || {
+        let (tx, rx) = broadcast::channel::<Msg>(1);
+        let waiter = thread::spawn(move || {
+            block_on(tx.closed());
+            assert!(tx.is_closed());
+        });
+        let dropper = thread::spawn(move || drop(rx));
+        dropper.join().unwrap();
+        waiter.join().unwrap();
     });
 }
