@@ -65,6 +65,13 @@ fi
 record env MPMC_STRESS_SECS="$MPMC_SECS" cargo test --release -p oneshot-tests --test mpmc_stress -- --nocapture
 part_done "mpmc stress"
 
+part "select and broadcast stress (ledgers, release)"
+record env SELECT_STRESS_ROUNDS="${SELECT_STRESS_ROUNDS:-10}" \
+    cargo test --release -p oneshot-tests --test select_stress -- --nocapture
+record env BROADCAST_STRESS_SECS="${BROADCAST_STRESS_SECS:-10}" \
+    cargo test --release -p oneshot-tests --test broadcast_stress -- --nocapture
+part_done "select and broadcast stress"
+
 part "peer-bug regression loops (${REGRESS_ITERS} iterations each, release)"
 ONESHOT_REGRESS_ITERS=$REGRESS_ITERS cargo test --release -p oneshot-tests --test regress_peers
 part_done "regression loops"
@@ -167,12 +174,12 @@ if ensure_component nightly miri && ensure_component nightly rust-src; then
     cargo +nightly miri setup
     record env MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
         cargo +nightly miri test -p oneshot-tests --test regress_peers --test hostile
-    # mpmc: cancellation, disconnection, the rendezvous, mixed waiters and
-    # hostile wakers and payloads
+    # mpmc: cancellation, disconnection, the rendezvous, mixed waiters,
+    # hostile wakers and payloads, broadcast, select
     # (the tests of these binaries that need no runtime or real time).
     record env MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-many-seeds=$MIRI_SEEDS" CARGO_TARGET_DIR=target/miri \
         cargo +nightly miri test -p oneshot-tests --no-fail-fast --test mpmc_cancel --test mpmc_disconnect \
-        --test mpmc_rendezvous --test mpmc_mixed --test mpmc_hostile --test broadcast
+        --test mpmc_rendezvous --test mpmc_mixed --test mpmc_hostile --test broadcast --test select
 else
     echo "SKIPPED: miri (install failed)"
 fi

@@ -7,6 +7,8 @@
 //!
 //! Duration: `SELECT_STRESS_ROUNDS` rounds (default 3; 1 under Miri).
 
+#![cfg(not(loom))]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
