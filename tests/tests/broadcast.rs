@@ -385,7 +385,10 @@ fn async_send_and_receive_with_cancellation() {
     tx.send(3).unwrap();
     assert_eq!(futures::executor::block_on(rx.recv_async()), Ok(3));
     drop(tx);
-    assert_eq!(futures::executor::block_on(rx.recv_async()), Err(RecvError::Disconnected));
+    assert_eq!(
+        futures::executor::block_on(rx.recv_async()),
+        Err(RecvError::Disconnected)
+    );
 }
 
 #[test]
@@ -815,7 +818,10 @@ fn overwrite_each_message_is_dropped_once_evicted_at_the_send_or_after_its_last_
     // `b` leaves with 2 and 3 unread: 2 is done (a read it), 3 is not.
     drop(b);
     assert_eq!(drops.dropped(), 3);
-    assert_eq!(a.try_recv().map(|m| (m.id, m.original.is_some())), Ok((3, true)));
+    assert_eq!(
+        a.try_recv().map(|m| (m.id, m.original.is_some())),
+        Ok((3, true))
+    );
     assert_eq!(drops.dropped(), 4);
     // Messages still in the ring at the end are dropped with the channel.
     tx.send(Msg::new(4, &drops, &clones)).unwrap();
@@ -847,7 +853,11 @@ fn overwrite_a_far_behind_receiver_dropped_or_detached_releases_only_the_kept_sl
     drop(forgotten);
     assert_eq!(drops.dropped(), n - 4);
     let mut again = forgotten2.detach().attach();
-    assert_eq!(drops.dropped(), n, "the last receiver of each kept slot left");
+    assert_eq!(
+        drops.dropped(),
+        n,
+        "the last receiver of each kept slot left"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     tx.send(Msg::new(n, &drops, &clones)).unwrap();
     assert_eq!(again.try_recv().map(|m| m.id), Ok(n));
@@ -1057,7 +1067,10 @@ fn overwrite_one_allocation_at_creation_none_per_message_eviction_or_lag() {
     drop((tx, rx, slow));
     drop(scope);
     assert_eq!(creation.allocs, 1, "one allocation at creation");
-    assert_eq!(steady.allocs, 0, "nothing per message, eviction, lag or waiter");
+    assert_eq!(
+        steady.allocs, 0,
+        "nothing per message, eviction, lag or waiter"
+    );
 }
 
 // ---- closed() ----------------------------------------------------------------
@@ -1078,12 +1091,21 @@ fn closed_resolves_on_close_on_the_last_receiver_gone_and_at_once_when_closed() 
         let w = oneshot_tests::CountingWaker::new();
         let k = w.waker();
         let mut closed = pin!(tx.closed());
-        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
-        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
+        assert!(closed
+            .as_mut()
+            .poll(&mut Context::from_waker(&k))
+            .is_pending());
+        assert!(closed
+            .as_mut()
+            .poll(&mut Context::from_waker(&k))
+            .is_pending());
         assert_eq!(w.clones(), 1, "a re-poll with the same waker keeps it");
         assert!(tx2.close());
         assert_eq!(w.wakes(), 1);
-        assert_eq!(closed.as_mut().poll(&mut Context::from_waker(&k)), Poll::Ready(()));
+        assert_eq!(
+            closed.as_mut().poll(&mut Context::from_waker(&k)),
+            Poll::Ready(())
+        );
         // At once on a closed channel.
         assert_eq!(poll(pin!(tx2.closed())), Poll::Ready(()));
 
@@ -1094,12 +1116,18 @@ fn closed_resolves_on_close_on_the_last_receiver_gone_and_at_once_when_closed() 
         let w = oneshot_tests::CountingWaker::new();
         let k = w.waker();
         let mut closed = pin!(tx.closed());
-        assert!(closed.as_mut().poll(&mut Context::from_waker(&k)).is_pending());
+        assert!(closed
+            .as_mut()
+            .poll(&mut Context::from_waker(&k))
+            .is_pending());
         drop(rx2);
         assert_eq!(w.wakes(), 0, "a detached receiver keeps it open");
         drop(detached);
         assert_eq!(w.wakes(), 1);
-        assert_eq!(closed.as_mut().poll(&mut Context::from_waker(&k)), Poll::Ready(()));
+        assert_eq!(
+            closed.as_mut().poll(&mut Context::from_waker(&k)),
+            Poll::Ready(())
+        );
 
         // A dropped pending `closed()` leaves nothing linked behind.
         let (tx, rx) = make();
@@ -1161,7 +1189,9 @@ fn the_overwrite_stream_skips_a_lag_and_counts_it() {
     let w = oneshot_tests::CountingWaker::new();
     let k = w.waker();
     let mut next = stream.next();
-    assert!(Pin::new(&mut next).poll(&mut Context::from_waker(&k)).is_pending());
+    assert!(Pin::new(&mut next)
+        .poll(&mut Context::from_waker(&k))
+        .is_pending());
     tx.send(6).unwrap();
     assert_eq!(w.wakes(), 1);
     assert_eq!(
@@ -1194,7 +1224,10 @@ fn a_dropped_pending_stream_loses_nothing() {
 fn the_receive_errors_display_convert_and_compare() {
     assert_eq!(RecvError::Lagged(3).lagged(), Some(3));
     assert!(RecvError::Disconnected.is_disconnected());
-    assert_eq!(TryRecvError::from(RecvError::Lagged(2)), TryRecvError::Lagged(2));
+    assert_eq!(
+        TryRecvError::from(RecvError::Lagged(2)),
+        TryRecvError::Lagged(2)
+    );
     assert_eq!(
         RecvTimeoutError::from(RecvError::Disconnected),
         RecvTimeoutError::Disconnected

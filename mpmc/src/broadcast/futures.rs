@@ -7,7 +7,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{Empty, Receiver, RecvError, SendError, Sender, Shared, TrySendError};
+use super::{NoMsg, Receiver, RecvError, SendError, Sender, Shared, TrySendError};
 use crate::waiters::{Node, Side, State, Wake, WAITING};
 
 /// Registers the task's waker in `side` unless the node already waits with
@@ -207,14 +207,13 @@ pub(super) fn poll_recv<T: Clone>(
     // reference is not tied to the `&mut` borrow of the receiver.
     let shared: &Shared<T> = unsafe { receiver.shared.as_ref() };
     let before = node.state();
-    let mut attempt = |before: State| match receiver.step(|| shared.leave(Side::Rx, node, before))
-    {
+    let mut attempt = |before: State| match receiver.step(|| shared.leave(Side::Rx, node, before)) {
         Ok(msg) => Some(Ok(msg)),
-        Err(Empty::Disconnected) => {
+        Err(NoMsg::Disconnected) => {
             shared.leave(Side::Rx, node, before);
             Some(Err(RecvError::Disconnected))
         }
-        Err(Empty::Lagged(n)) => {
+        Err(NoMsg::Lagged(n)) => {
             shared.leave(Side::Rx, node, before);
             Some(Err(RecvError::Lagged(n)))
         }

@@ -238,12 +238,9 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-pub use crate::errors::{SendError, TrySendError};
 #[cfg(feature = "std")]
 pub use crate::errors::SendTimeoutError;
-#[cfg(feature = "std")]
-pub use errors::RecvTimeoutError;
-pub use errors::{RecvError, TryRecvError};
+pub use crate::errors::{SendError, TrySendError};
 use crate::loom::lock::Lock;
 use crate::loom::{fence, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 #[cfg(any(feature = "std", feature = "async"))]
@@ -251,6 +248,9 @@ use crate::waiters::{Node, State, IDLE};
 use crate::waiters::{Side, Waiters, Wake};
 #[cfg(feature = "std")]
 use crate::waiters::{WAITING, WOKEN};
+#[cfg(feature = "std")]
+pub use errors::RecvTimeoutError;
+pub use errors::{RecvError, TryRecvError};
 
 mod errors;
 #[cfg(feature = "async")]
@@ -306,7 +306,7 @@ struct Shared<T> {
 
 /// A receive's outcome short of a message.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Empty {
+enum NoMsg {
     /// Nothing at the cursor yet.
     Empty,
     /// Closed, and everything sent before the close was read.
@@ -625,7 +625,7 @@ impl<T> Shared<T> {
 
     /// One try at reading position `cursor`: the message and whether a
     /// sender may wait for the slot freed.
-    fn recv_step(&self, cursor: usize) -> Result<(T, bool), Empty>
+    fn recv_step(&self, cursor: usize) -> Result<(T, bool), NoMsg>
     where
         T: Clone,
     {
@@ -641,11 +641,11 @@ impl<T> Shared<T> {
             // made under the lock after every send: then the re-load below
             // sees any message sent before the close.
             if !self.closed.load(Ordering::Acquire) {
-                return Err(Empty::Empty);
+                return Err(NoMsg::Empty);
             }
             // ORDERING: Acquire, as above.
             if slot.seq.load(Ordering::Acquire) != ready {
-                return Err(Empty::Disconnected);
+                return Err(NoMsg::Disconnected);
             }
         }
         // ORDERING: Acquire pairs with the other readers' AcqRel decrements:
@@ -1389,7 +1389,7 @@ impl<T: Clone> Receiver<T> {
     }
 
     /// One try, with the follow-up `leave` run before the sender wake-up.
-    fn step(&mut self, leave: impl FnOnce()) -> Result<T, Empty> {
+    fn step(&mut self, leave: impl FnOnce()) -> Result<T, NoMsg> {
         if let Some(msg) = self.rescued.take() {
             leave();
             return Ok(msg);
@@ -1402,11 +1402,11 @@ impl<T: Clone> Receiver<T> {
                 Ok(got) => break got,
                 // A writer rewrites the slot under the lock: wait for it
                 // there (parked, not spinning) and look again.
-                Err(Empty::Busy) => drop(shared.counts.lock()),
-                Err(Empty::Behind) => {
+                Err(NoMsg::Busy) => drop(shared.counts.lock()),
+                Err(NoMsg::Behind) => {
                     let missed = shared.catch_up(&mut self.cursor);
                     if missed > 0 {
-                        return Err(Empty::Lagged(missed));
+                        return Err(NoMsg::Lagged(missed));
                     }
                 }
                 Err(err) => return Err(err),
@@ -1438,8 +1438,8 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.step(|| {}).map_err(|e| match e {
-            Empty::Lagged(n) => TryRecvError::Lagged(n),
-            Empty::Disconnected => TryRecvError::Disconnected,
+            NoMsg::Lagged(n) => TryRecvError::Lagged(n),
+            NoMsg::Disconnected => TryRecvError::Disconnected,
             _ => TryRecvError::Empty,
         })
     }
@@ -1503,8 +1503,8 @@ impl<T: Clone> Receiver<T> {
     fn recv_blocking(&mut self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         match self.step(|| {}) {
             Ok(msg) => return Ok(msg),
-            Err(Empty::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-            Err(Empty::Lagged(n)) => return Err(RecvTimeoutError::Lagged(n)),
+            Err(NoMsg::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(NoMsg::Lagged(n)) => return Err(RecvTimeoutError::Lagged(n)),
             Err(_) => {}
         }
         // SAFETY: as in `step`.
@@ -1527,11 +1527,11 @@ impl<T: Clone> Receiver<T> {
             }
             match self.step(|| shared.leave(Side::Rx, node, before)) {
                 Ok(msg) => return Ok(msg),
-                Err(Empty::Disconnected) => {
+                Err(NoMsg::Disconnected) => {
                     shared.leave(Side::Rx, node, before);
                     return Err(RecvTimeoutError::Disconnected);
                 }
-                Err(Empty::Lagged(n)) => {
+                Err(NoMsg::Lagged(n)) => {
                     shared.leave(Side::Rx, node, before);
                     return Err(RecvTimeoutError::Lagged(n));
                 }

@@ -3,7 +3,7 @@
 //! message in place while they clone it. The design is in the module docs
 //! (`mod.rs`, "Overwrite mode"); this file is its code.
 
-use super::{Empty, Sent, Shared, Slot};
+use super::{NoMsg, Sent, Shared, Slot};
 use crate::errors::TrySendError;
 use crate::loom::Ordering;
 use crate::waiters::Side;
@@ -164,7 +164,7 @@ impl<T> Shared<T> {
     /// The overwrite mode's receive step at `cursor`: `Behind` if the
     /// message there was overwritten, `Busy` if a writer is rewriting the
     /// slot right now.
-    pub(super) fn recv_overwrite(&self, cursor: usize) -> Result<(T, bool), Empty>
+    pub(super) fn recv_overwrite(&self, cursor: usize) -> Result<(T, bool), NoMsg>
     where
         T: Clone,
     {
@@ -174,25 +174,25 @@ impl<T> Shared<T> {
         let seq = slot.seq.load(Ordering::Acquire);
         if seq != ready {
             if is_newer(seq, ready) {
-                return Err(Empty::Behind);
+                return Err(NoMsg::Behind);
             }
             // ORDERING: Acquire pairs with the Release store in `close`
             // (as in `recv_step`).
             if !self.closed.load(Ordering::Acquire) {
-                return Err(Empty::Empty);
+                return Err(NoMsg::Empty);
             }
             // ORDERING: Acquire, as above.
             let seq = slot.seq.load(Ordering::Acquire);
             if seq != ready {
                 return Err(if is_newer(seq, ready) {
-                    Empty::Behind
+                    NoMsg::Behind
                 } else {
-                    Empty::Disconnected
+                    NoMsg::Disconnected
                 });
             }
         }
         let Some(pinned) = Pinned::new(self, slot) else {
-            return Err(Empty::Busy);
+            return Err(NoMsg::Busy);
         };
         // Re-check under the pin: the writer cannot take the slot now.
         // ORDERING: Acquire pairs with the send's Release store.
@@ -202,7 +202,7 @@ impl<T> Shared<T> {
                 self.waiters.notify_one(Side::Tx);
             }
             // The sequence only moves forward: overwritten meanwhile.
-            return Err(Empty::Behind);
+            return Err(NoMsg::Behind);
         }
         // ORDERING: Acquire pairs with the other readers' AcqRel decrements.
         if slot.remaining.load(Ordering::Acquire) == 1 {
