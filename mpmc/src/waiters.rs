@@ -776,7 +776,6 @@ impl<T> Waiters<T> {
     /// [`withdraw`](Self::withdraw) for a blocking rendezvous send: a message
     /// still in the node goes back into `held` by a copy (no large value on
     /// this frame). Returns the state and whether the message came back.
-    #[cfg(feature = "std")]
     pub(crate) fn withdraw_into(
         &self,
         side: Side,

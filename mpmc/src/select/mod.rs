@@ -90,6 +90,7 @@
 mod arms;
 #[cfg(feature = "std")]
 mod macros;
+#[cfg(any(feature = "std", feature = "async"))]
 mod wait;
 
 use core::fmt;

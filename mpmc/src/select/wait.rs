@@ -24,9 +24,11 @@
 //! (no lock held), and the user's closure, called by `finish` once every
 //! entry has left.
 
+#[cfg(feature = "async")]
 use core::future::Future;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
+#[cfg(feature = "async")]
 use core::task::{Context, Poll, Waker};
 
 use super::arms::ArmList;
@@ -230,6 +232,7 @@ impl<R, A: ArmList<R>> Select<R, A> {
     }
 }
 
+#[cfg(feature = "async")]
 /// The future of [`Select::select_async`]: completes with the result of the
 /// arm whose operation completed.
 ///
@@ -252,6 +255,7 @@ pub struct SelectFuture<'s, R, A: ArmList<R>> {
     waker: Option<Waker>,
 }
 
+#[cfg(feature = "async")]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
@@ -259,6 +263,7 @@ enum Phase {
     Done,
 }
 
+#[cfg(feature = "async")]
 impl<'s, R, A: ArmList<R>> SelectFuture<'s, R, A> {
     pub(crate) fn new(sel: &'s mut Select<R, A>) -> Self {
         Self {
@@ -269,6 +274,7 @@ impl<'s, R, A: ArmList<R>> SelectFuture<'s, R, A> {
     }
 }
 
+#[cfg(feature = "async")]
 impl<R, A: ArmList<R>> Future for SelectFuture<'_, R, A> {
     type Output = R;
 
@@ -322,6 +328,7 @@ impl<R, A: ArmList<R>> Future for SelectFuture<'_, R, A> {
     }
 }
 
+#[cfg(feature = "async")]
 impl<R, A: ArmList<R>> core::fmt::Debug for SelectFuture<'_, R, A> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SelectFuture")
