@@ -98,7 +98,9 @@ fn select_receivers_in_a_loop_lose_and_duplicate_nothing() {
         }
         let mut got = ledger.lock().unwrap().clone();
         got.sort_unstable();
-        let want: Vec<Msg> = (0..4u64).flat_map(|p| (0..n).map(move |i| (p, i))).collect();
+        let want: Vec<Msg> = (0..4u64)
+            .flat_map(|p| (0..n).map(move |i| (p, i)))
+            .collect();
         assert_eq!(got.len(), want.len(), "lost or duplicated messages");
         assert_eq!(got, want);
     }
@@ -119,9 +121,11 @@ fn select_senders_offer_each_message_on_two_channels_exactly_once() {
             let sent_on = Arc::clone(&sent_on);
             producers.push(thread::spawn(move || {
                 for i in 0..n {
-                    let mut sel = Select::new()
-                        .send(&tx0, (p, i), |r| (0, r.is_ok()))
-                        .send(&tx1, (p, i), |r| (1, r.is_ok()));
+                    let mut sel = Select::new().send(&tx0, (p, i), |r| (0, r.is_ok())).send(
+                        &tx1,
+                        (p, i),
+                        |r| (1, r.is_ok()),
+                    );
                     let (arm, ok) = if i % 2 == 0 {
                         sel.select()
                     } else {
@@ -165,7 +169,9 @@ fn select_senders_offer_each_message_on_two_channels_exactly_once() {
         }
         let mut got = ledger.lock().unwrap().clone();
         got.sort_unstable();
-        let want: Vec<Msg> = (0..3u64).flat_map(|p| (0..n).map(move |i| (p, i))).collect();
+        let want: Vec<Msg> = (0..3u64)
+            .flat_map(|p| (0..n).map(move |i| (p, i)))
+            .collect();
         assert_eq!(got, want, "each offered message arrives exactly once");
         let total = sent_on[0].load(Ordering::Relaxed) + sent_on[1].load(Ordering::Relaxed);
         assert_eq!(total as u64, 3 * n, "one arm completed per select");

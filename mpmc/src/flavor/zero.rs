@@ -66,12 +66,12 @@ use crate::held::Held;
 #[cfg(feature = "std")]
 use crate::loom::thread;
 use crate::loom::{AtomicBool, Ordering};
-use crate::waiters::{Node, Record};
 #[cfg(feature = "std")]
 use crate::waiters::WOKEN;
 #[cfg(feature = "std")]
 use crate::waiters::{park_while_waiting, Waiting, DONE};
 use crate::waiters::{Locked, Side, Waiters, Wake};
+use crate::waiters::{Node, Record};
 
 /// The rendezvous's own state: only the disconnection flag, for lock-free
 /// `is_closed` (the lists' flag under the lock is the one operations use).

@@ -310,9 +310,8 @@ impl<R, T, F: FnMut(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F>
         let e = unsafe { entry::<T>(e) };
         let chan = self.tx.chan();
         // SAFETY: per the contract.
-        let replaced = unsafe {
-            chan.arm_register(Side::Tx, e, Some(&mut self.held), wake, record, arm)
-        };
+        let replaced =
+            unsafe { chan.arm_register(Side::Tx, e, Some(&mut self.held), wake, record, arm) };
         if chan.is_zero() && !self.held.is_live() {
             self.offered = true;
         }

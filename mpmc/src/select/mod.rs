@@ -104,9 +104,9 @@ pub use arms::{Arm, ArmList, RecvArm, SendArm};
 #[cfg(feature = "async")]
 pub use wait::SelectFuture;
 
-use crate::errors::{RecvError, SendError, TrySelectError};
 #[cfg(feature = "std")]
 use crate::errors::SelectTimeoutError;
+use crate::errors::{RecvError, SendError, TrySelectError};
 use crate::{Receiver, Sender};
 
 /// A set of channel operations to wait on together, completing exactly one

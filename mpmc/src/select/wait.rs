@@ -195,10 +195,7 @@ impl<R, A: ArmList<R>> Select<R, A> {
         let mut waiting = core::pin::pin!(Waiting::new(self));
         loop {
             let thread = crate::loom::thread::current();
-            if let Ok(i) = waiting
-                .as_mut()
-                .round(|| Wake::Thread(thread.clone()))
-            {
+            if let Ok(i) = waiting.as_mut().round(|| Wake::Thread(thread.clone())) {
                 return Some(waiting.as_mut().finish(i));
             }
             // Armed: park until a notifier commits an arm, or the deadline.
