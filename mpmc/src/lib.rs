@@ -197,10 +197,10 @@ pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
-pub use select::{Arm, ArmList, RecvArm, Select, SendArm};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use select::SelectFuture;
+pub use select::{Arm, ArmList, RecvArm, Select, SendArm};
 pub use sender::{Sender, WeakSender};
 #[cfg(feature = "futures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
