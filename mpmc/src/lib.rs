@@ -10,6 +10,9 @@
 //! message is `Send`, and one pointer in size.
 //! [`broadcast::channel`] makes a broadcast channel with backpressure: every
 //! active receiver sees every message, blocking and async alike.
+//! [`Select`] (and [`select!`] in crossbeam's syntax) waits on several
+//! operations at once, from a thread or a task, and completes exactly one:
+//! the operation it returns has already happened.
 //!
 //! * Waiting never spins on another thread: a slot that another thread is in
 //!   the middle of writing or reading makes the operation report
@@ -180,7 +183,7 @@ mod futures;
 mod held;
 mod loom;
 mod receiver;
-mod select;
+pub mod select;
 mod sender;
 #[cfg(feature = "futures")]
 mod stream;
@@ -200,7 +203,7 @@ pub use receiver::{Receiver, TryIter};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use select::SelectFuture;
-pub use select::{Arm, ArmList, RecvArm, Select, SendArm};
+pub use select::Select;
 pub use sender::{Sender, WeakSender};
 #[cfg(feature = "futures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]

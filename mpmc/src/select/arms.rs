@@ -24,10 +24,24 @@ use crate::held::Held;
 use crate::waiters::{Node, Record, Side, Wake, DONE};
 use crate::{Receiver, Sender};
 
-/// One arm of a select. Sealed: implemented by the crate's arm types only.
+/// One arm of a select. Sealed: implemented by the crate's arm types only
+/// ([`RecvArm`], [`SendArm`]); its methods are the select's internals.
 ///
 /// The `entry` passed to each method is the arm's own entry, a pinned
 /// `Node` of the arm's message type (type-erased by the list).
+///
+/// ```
+/// use mpmc::select::{ArmList, RecvArm, SendArm};
+///
+/// // Arms are kept in the select's type, in the order they were added.
+/// fn arms<R, A: ArmList<R>>(_: &mpmc::Select<R, A>) -> usize {
+///     A::LEN
+/// }
+/// let (tx, rx) = mpmc::bounded::<u8>(1);
+/// let sel: mpmc::Select<(), (((), RecvArm<'_, u8, _>), SendArm<'_, u8, _>)> =
+///     mpmc::Select::new().recv(&rx, |_| ()).send(&tx, 1, |_| ());
+/// assert_eq!(arms(&sel), 2);
+/// ```
 pub trait Arm<R>: sealed::Sealed {
     /// Whether the arm can still complete (a send arm whose message was sent
     /// cannot, until the select is rebuilt).
@@ -73,7 +87,22 @@ pub trait Arm<R>: sealed::Sealed {
     fn finish(&mut self) -> R;
 }
 
-/// The list of a select's arms: `()` or `(earlier arms, last arm)`. Sealed.
+/// The list of a select's arms: `()` or `(earlier arms, last arm)`. Sealed;
+/// it appears in [`Select`](crate::Select)'s type, which you rarely need to
+/// write out.
+///
+/// ```
+/// use mpmc::select::{ArmList, RecvArm, SendArm};
+///
+/// // Arms are kept in the select's type, in the order they were added.
+/// fn arms<R, A: ArmList<R>>(_: &mpmc::Select<R, A>) -> usize {
+///     A::LEN
+/// }
+/// let (tx, rx) = mpmc::bounded::<u8>(1);
+/// let sel: mpmc::Select<(), (((), RecvArm<'_, u8, _>), SendArm<'_, u8, _>)> =
+///     mpmc::Select::new().recv(&rx, |_| ()).send(&tx, 1, |_| ());
+/// assert_eq!(arms(&sel), 2);
+/// ```
 pub trait ArmList<R>: sealed::Sealed {
     /// The number of arms.
     #[doc(hidden)]
@@ -137,10 +166,25 @@ impl<R, P: ArmList<R>, A: Arm<R> + HasEntry> ArmList<R> for (P, A) {
 }
 
 /// A select arm's waiter entry: a node of its channel's waiter list, kept in
-/// the select's blocking call's frame or in its future. Opaque.
+/// the select's blocking call's frame or in its future. Opaque; its size is
+/// what a waiting select costs per arm (nothing is allocated).
+///
+/// ```
+/// use mpmc::select::Entry;
+/// assert!(std::mem::size_of::<Entry<u64>>() <= 96);
+/// ```
 pub struct Entry<T>(Node<T>);
 
-/// The message type of an arm's entry.
+/// The message type of an arm's entry (sealed by its users: only the
+/// crate's arms are [`Arm`]s).
+///
+/// ```
+/// use mpmc::select::{HasEntry, RecvArm};
+/// fn msg_size<A: HasEntry>() -> usize {
+///     std::mem::size_of::<A::Msg>()
+/// }
+/// assert_eq!(msg_size::<RecvArm<'static, u32, fn(Result<u32, mpmc::RecvError>)>>(), 4);
+/// ```
 pub trait HasEntry {
     #[doc(hidden)]
     type Msg;
@@ -156,7 +200,15 @@ unsafe fn entry<'a, T>(entry: NonNull<()>) -> Pin<&'a Node<T>> {
     unsafe { Pin::new_unchecked(entry.cast::<Node<T>>().as_ref()) }
 }
 
-/// A receive arm: [`Select::recv`](super::Select::recv).
+/// A receive arm: [`Select::recv`](super::Select::recv). It keeps a
+/// completed receive's outcome until the select returns it.
+///
+/// ```
+/// let (tx, rx) = mpmc::bounded(1);
+/// tx.send('x').unwrap();
+/// let mut sel = mpmc::Select::new().recv(&rx, |r| r.unwrap());
+/// assert_eq!(sel.select(), 'x');
+/// ```
 pub struct RecvArm<'a, T, F> {
     rx: &'a Receiver<T>,
     f: F,
@@ -244,7 +296,15 @@ enum SendOutcome<T> {
     Failed(T),
 }
 
-/// A send arm: [`Select::send`](super::Select::send).
+/// A send arm: [`Select::send`](super::Select::send). It holds its message
+/// until the message is sent or handed back.
+///
+/// ```
+/// let (tx, rx) = mpmc::bounded(1);
+/// let mut sel = mpmc::Select::new().send(&tx, 'y', |r| r.is_ok());
+/// assert!(sel.select());
+/// assert_eq!(rx.try_recv(), Ok('y'));
+/// ```
 pub struct SendArm<'a, T, F> {
     tx: &'a Sender<T>,
     f: F,

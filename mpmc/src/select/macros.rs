@@ -8,7 +8,7 @@
 //! `?` in a body work as in crossbeam.
 
 /// Waits on several channel operations and runs the body of the one that
-/// completed: crossbeam-channel's `select!` syntax, over [`Select`].
+/// completed: crossbeam-channel's `select!` syntax, over [`Select`](crate::Select).
 ///
 /// ```text
 /// select! {
@@ -19,10 +19,10 @@
 /// }
 /// ```
 ///
-/// Exactly one operation completes (see [`Select`]); the arms are fair
+/// Exactly one operation completes (see [`Select`](crate::Select)); the arms are fair
 /// (tried from a pseudo-random start). Differences from crossbeam: every
 /// `send` arm's value is evaluated before the select waits, and a losing
-/// send arm's value is dropped at the end of the macro (build a [`Select`]
+/// send arm's value is dropped at the end of the macro (build a [`Select`](crate::Select)
 /// and reuse it to keep an unsent message for the next round); `msg` and
 /// `res` take irrefutable patterns. The same arms from async code:
 /// [`Select::select_async`](crate::Select::select_async).

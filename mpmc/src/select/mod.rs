@@ -100,7 +100,7 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-pub use arms::{Arm, ArmList, RecvArm, SendArm};
+pub use arms::{Arm, ArmList, Entry, HasEntry, RecvArm, SendArm};
 #[cfg(feature = "async")]
 pub use wait::SelectFuture;
 
