@@ -141,16 +141,7 @@ pub(crate) fn try_send<T>(waiters: &Waiters<T>, msg: T) -> Result<(), TrySendErr
 
 /// Takes the message of the first waiting sender, if any.
 pub(crate) fn try_recv<T>(waiters: &Waiters<T>) -> Result<T, TryRecvError> {
-    let mut locked = waiters.lock();
-    if let Some((msg, wake)) = take(&mut locked) {
-        drop(locked);
-        return Ok(waiters.hold_during(msg, || fire_then_drop(wake, None)));
-    }
-    if locked.is_disconnected() {
-        Err(TryRecvError::Disconnected)
-    } else {
-        Err(TryRecvError::Empty)
-    }
+    select_try_recv(waiters, core::ptr::null())
 }
 
 /// Whether `deadline` has passed.
@@ -410,7 +401,8 @@ pub(crate) enum ArmSend {
 }
 
 /// A select's receive arm: the message of the first usable sender (not one
-/// of `own`'s offers), `Empty`, or `Disconnected`.
+/// of `own`'s offers), `Empty`, or `Disconnected`. With `own` null, this is
+/// `try_recv`.
 pub(crate) fn select_try_recv<T>(
     waiters: &Waiters<T>,
     own: *const Record,
