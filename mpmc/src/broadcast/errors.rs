@@ -10,8 +10,8 @@
 
 use core::fmt;
 
-/// Why a blocking or async receive ([`recv`](super::Receiver::recv),
-/// [`recv_async`](super::Receiver::recv_async)) failed.
+/// Why a blocking or async receive (`Receiver::recv`,
+/// `Receiver::recv_async`) failed.
 ///
 /// # Examples
 ///

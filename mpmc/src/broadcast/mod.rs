@@ -157,8 +157,8 @@
 //!   message can pin it, each once; the send waits for at most that many
 //!   clones (or the last reader's drop), already running, holding no lock
 //!   (a clone may take the channel's lock: it never waits on the send), and
-//!   it sleeps meanwhile. (A clone that itself sends on the same channel
-//!   would wait for its own pin; don't.)
+//!   it sleeps meanwhile. (A `T::clone` or `T::drop` that itself sends on
+//!   the same overwrite channel can wait for its own pin; don't.)
 //! * *Lagged.* A receiver whose slot shows a later sequence locks, reads
 //!   `tail`, and moves its cursor to `tail - capacity`, returning
 //!   `Lagged(tail - capacity - cursor)`. That is exact: each skipped
@@ -192,7 +192,7 @@
 //! times (16 spins, 16 yields: `waiters::park_while_waiting` with `reread`)
 //! before parking, as the queue channels do; the re-reads wait for nothing
 //! in particular, they only save a park/unpark when the other side answers
-//! within microseconds. [`Sender::closed`] waits in the `Closed` list,
+//! within microseconds. `Sender::closed` waits in the `Closed` list,
 //! which every close empties.
 //!
 //! **User code.** `T::clone` runs outside any lock, on a slot this receiver
@@ -850,7 +850,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// Makes a broadcast channel in **overwrite mode**: a send never waits for
 /// room. When the ring is full, the send drops the oldest message and takes
 /// its slot; a receiver that had not read it gets [`RecvError::Lagged`]
-/// (or [`TryRecvError::Lagged`], [`RecvTimeoutError::Lagged`]) once, with
+/// (or [`TryRecvError::Lagged`], `RecvTimeoutError::Lagged`) once, with
 /// the exact number of messages it missed, and then reads on from the oldest
 /// message still in the ring. Everything else (the handles, detaching,
 /// closing, the last reader moving the value) is as for [`channel`].
@@ -929,6 +929,11 @@ impl<T> Sender<T> {
     /// closed. With no active receiver (all detached) the message is dropped
     /// and this returns `Ok(())`.
     ///
+    /// In overwrite mode ([`overwriting`]) it never returns `Full`: it
+    /// overwrites the oldest message. If a receiver is inside that message's
+    /// slot (cloning it), it waits for that clone to end, parked (without
+    /// `std`: re-reading); see the module docs, "Overwrite mode".
+    ///
     /// # Examples
     ///
     /// ```
@@ -985,7 +990,9 @@ impl<T> Sender<T> {
     }
 
     /// Sends `msg`, blocking while the channel is full; the message back if
-    /// the channel is closed.
+    /// the channel is closed. In overwrite mode it does not wait for room
+    /// (it overwrites the oldest message), only, briefly, for a receiver
+    /// inside the slot it overwrites, as [`try_send`](Self::try_send).
     ///
     /// # Examples
     ///
@@ -1009,6 +1016,8 @@ impl<T> Sender<T> {
     }
 
     /// Sends `msg`, blocking at most `timeout` while the channel is full.
+    /// In overwrite mode it only times out if a receiver's clone of the
+    /// message it overwrites outlasts `timeout`.
     ///
     /// # Examples
     ///
@@ -1095,7 +1104,9 @@ impl<T> Sender<T> {
     }
 
     /// Sends `msg` asynchronously: the future completes once the message is
-    /// in the ring, or with the message back if the channel is closed.
+    /// in the ring, or with the message back if the channel is closed. In
+    /// overwrite mode it is pending only while a receiver is inside the slot
+    /// it overwrites.
     ///
     /// # Cancel safety
     ///
