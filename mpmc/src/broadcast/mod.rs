@@ -1434,7 +1434,9 @@ impl<T: Clone> Receiver<T> {
 
     /// Receives the next message if it is there: [`TryRecvError::Empty`]
     /// if not, [`TryRecvError::Disconnected`] if the channel is closed and
-    /// everything sent before was read.
+    /// everything sent before was read. In overwrite mode,
+    /// [`TryRecvError::Lagged`]`(n)` once if this receiver missed `n`
+    /// overwritten messages; the next call returns the oldest one kept.
     ///
     /// # Examples
     ///
@@ -1456,8 +1458,10 @@ impl<T: Clone> Receiver<T> {
     }
 
     /// Receives the next message, blocking until one is sent;
-    /// [`RecvError`] once the channel is closed and everything sent before
-    /// was read.
+    /// [`RecvError::Disconnected`] once the channel is closed and everything
+    /// sent before was read. In overwrite mode, [`RecvError::Lagged`]`(n)`
+    /// once if this receiver missed `n` overwritten messages (at once,
+    /// without blocking); the next call returns the oldest one kept.
     ///
     /// # Examples
     ///
@@ -1554,13 +1558,14 @@ impl<T: Clone> Receiver<T> {
         }
     }
 
-    /// Receives the next message asynchronously.
+    /// Receives the next message asynchronously; the errors are
+    /// `recv`'s: [`RecvError`] (`Lagged` only in overwrite mode).
     ///
     /// # Cancel safety
     ///
-    /// The cursor advances only in the poll that returns the message:
-    /// dropping a pending future loses nothing, and the next receive gets
-    /// the same message.
+    /// The cursor advances only in the poll that returns the message (or
+    /// the `Lagged(n)` that moves it past the lost ones): dropping a pending
+    /// future loses nothing, and the next receive gets the same message.
     ///
     /// # Examples
     ///
@@ -1576,7 +1581,8 @@ impl<T: Clone> Receiver<T> {
     }
 
     /// A blocking iterator over the messages, until the channel is closed
-    /// and drained.
+    /// and drained. In overwrite mode it skips a lag (use
+    /// [`recv`](Self::recv) to see each `Lagged(n)`).
     ///
     /// # Examples
     ///
@@ -1593,7 +1599,8 @@ impl<T: Clone> Receiver<T> {
         Iter { receiver: self }
     }
 
-    /// An iterator over the messages there now, without waiting.
+    /// An iterator over the messages there now, without waiting. In
+    /// overwrite mode it skips a lag, as `iter` does.
     ///
     /// # Examples
     ///
