@@ -884,10 +884,51 @@ fn verdict(results: &[(&'static str, Results)]) -> Option<Verdict> {
         peer,
         wall: ours_wall / best_wall,
         cpu,
-        delivered: ours.median(|r| r.delivered)? / best.median(|r| r.delivered)?,
+        delivered: ratio(ours.median(|r| r.delivered)?, best.median(|r| r.delivered)?),
         per_delivered: ours.median(|r| r.wall_delivered)? / best.median(|r| r.wall_delivered)?,
         within,
     })
+}
+
+/// `a / b`, with 0 / 0 (neither delivered anything) as 1.
+fn ratio(a: f64, b: f64) -> f64 {
+    if a == 0.0 && b == 0.0 {
+        1.0
+    } else {
+        a / b
+    }
+}
+
+/// A number for the JSON file: `null` where it is not finite.
+fn json_number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "null".to_owned()
+    }
+}
+
+fn geometric_mean(ratios: &[f64]) -> f64 {
+    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
+}
+
+/// The geometric mean of ours / fastest peer over the cells of one group,
+/// the cells where ours is the fastest, the best and worst ratio, and (lossy)
+/// the geometric mean per message delivered.
+fn group_line(label: &str, ratios: &[f64], per_delivered: Option<&[f64]>) -> Option<String> {
+    if ratios.is_empty() {
+        return None;
+    }
+    let geo = geometric_mean(ratios);
+    let best = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let worst = ratios.iter().copied().fold(0.0, f64::max);
+    let led = ratios.iter().filter(|&&r| r <= 1.0).count();
+    let delivered =
+        per_delivered.map_or("—".to_owned(), |d| format!("{:.2}x", geometric_mean(d)));
+    Some(format!(
+        "| {label} | {} | {led} | {geo:.2}x | {best:.2}x | {worst:.2}x | {delivered} |",
+        ratios.len()
+    ))
 }
 
 fn cell_text(r: &Results, lossy: bool) -> String {
@@ -1119,6 +1160,53 @@ fn markdown(
     }
     out.push('\n');
 
+    out.push_str(
+        "## By group\n\nOurs / the fastest peer of the same semantics (wall, median of the runs), over the cells of each group: how many cells have a ratio, in how many ours is the fastest (≤ 1.0x), the geometric mean, the best and the worst; for lossy cells also the geometric mean of ours / that peer per message *delivered*.\n\n| group | cells | ours fastest | geometric mean | best | worst | per delivered message |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    type Key = fn(&Cell) -> String;
+    let keys: [(&str, Key); 5] = [
+        ("all", |_| String::new()),
+        ("form", |c| c.form.label().to_owned()),
+        ("shape", |c| format!("{}→{}", c.senders, c.receivers)),
+        ("cap", |c| c.cap.to_string()),
+        ("message", |c| c.message().to_owned()),
+    ];
+    for lossy in [false, true] {
+        let semantics = if lossy { "lossy" } else { "backpressure" };
+        let verdicts: Vec<(Cell, Verdict)> = rows
+            .iter()
+            .filter(|(c, ..)| c.lossy == lossy)
+            .filter_map(|(c, _, results)| Some((*c, verdict(results)?)))
+            .collect();
+        for (name, key) in keys {
+            let mut seen: Vec<String> = Vec::new();
+            for (cell, _) in &verdicts {
+                let value = key(cell);
+                if seen.contains(&value) {
+                    continue;
+                }
+                let group: Vec<&Verdict> = verdicts
+                    .iter()
+                    .filter(|(c, _)| key(c) == value)
+                    .map(|(_, v)| v)
+                    .collect();
+                let walls: Vec<f64> = group.iter().map(|v| v.wall).collect();
+                let delivered: Vec<f64> = group.iter().map(|v| v.per_delivered).collect();
+                let label = if name == "all" {
+                    format!("{semantics}: all")
+                } else {
+                    format!("{semantics}: {name} {value}")
+                };
+                let per_delivered = lossy.then_some(&delivered[..]);
+                if let Some(line) = group_line(&label, &walls, per_delivered) {
+                    let _ = writeln!(out, "{line}");
+                }
+                seen.push(value);
+            }
+        }
+    }
+    out.push('\n');
+
     leads.sort_by(|a, b| a.0.total_cmp(&b.0));
     misses.sort_by(|a, b| b.0.total_cmp(&a.0));
     let _ = writeln!(
@@ -1247,7 +1335,7 @@ fn parent(o: &Options) -> ExitCode {
 }
 
 fn json_list(runs: &[Run], f: impl Fn(&Run) -> f64) -> String {
-    let v: Vec<String> = runs.iter().map(|r| format!("{:.3}", f(r))).collect();
+    let v: Vec<String> = runs.iter().map(|r| json_number(f(r))).collect();
     format!("[{}]", v.join(", "))
 }
 
@@ -1300,12 +1388,12 @@ fn json(
         if let Some(v) = verdict(results) {
             let _ = write!(
                 out,
-                ", \"fastest_peer\": {}, \"ours_over_fastest\": {:.3}, \"cpu_ours_over_fastest\": {:.3}, \"delivered_ours_over_fastest\": {:.3}, \"per_delivered_ours_over_fastest\": {:.3}, \"within_spread\": {}",
+                ", \"fastest_peer\": {}, \"ours_over_fastest\": {}, \"cpu_ours_over_fastest\": {}, \"delivered_ours_over_fastest\": {}, \"per_delivered_ours_over_fastest\": {}, \"within_spread\": {}",
                 json_string(v.peer),
-                v.wall,
-                v.cpu,
-                v.delivered,
-                v.per_delivered,
+                json_number(v.wall),
+                json_number(v.cpu),
+                json_number(v.delivered),
+                json_number(v.per_delivered),
                 json_string(v.within)
             );
         }
