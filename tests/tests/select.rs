@@ -1534,6 +1534,51 @@ fn hostile_clone_panics_on_a_repoll_with_another_waker() {
     }
 }
 
+/// A rendezvous select future's first poll arms and then calls a receiving
+/// future to pull its offer; that future's waker panics, so the poll unwinds
+/// with the select armed. The receiver then takes the offer: the next poll
+/// must return the completed send (not re-offer an empty entry, nor complete
+/// a second arm).
+#[test]
+fn hostile_wake_of_the_called_puller_then_the_offer_is_taken() {
+    let ledger = Ledger::new(2);
+    let (tx, rx) = mpmc::bounded::<LedgerMsg>(0);
+    let (tx2, rx2) = mpmc::bounded::<LedgerMsg>(1);
+    let hostile = HostileWaker::new(panics::WAKE);
+    let good = CountingWaker::new();
+    let mut recv = Box::pin(rx.recv_async());
+    assert!(poll_pinned(recv.as_mut(), &hostile.waker()).is_pending());
+    let mut sel = Select::new()
+        .send(&tx, ledger.msg(0), |r| {
+            format!("send {:?}", r.map_err(|_| ()))
+        })
+        .recv(&rx2, |r| format!("recv {:?}", r.map(|m| m.id())));
+    let mut fut = Box::pin(sel.select_async());
+    assert!(
+        quietly(|| poll_pinned(fut.as_mut(), &good.waker())).is_err(),
+        "the called future's panic must reach the select's poll"
+    );
+    hostile.arm(panics::NONE);
+    // The receive future pulls the offer (the select is armed).
+    let got = poll_pinned(recv.as_mut(), &hostile.waker());
+    assert!(matches!(&got, Poll::Ready(Ok(m)) if m.id() == 0), "{got:?}");
+    drop(got);
+    // Another arm becomes ready too: still only the send completes.
+    tx2.send(ledger.msg(1)).unwrap();
+    let next = quietly(|| poll_pinned(fut.as_mut(), &good.waker()));
+    assert!(
+        matches!(&next, Ok(Poll::Ready(s)) if s == "send Ok(())"),
+        "the poll after the interrupted one: {:?}",
+        next.as_ref().map_err(|_| "panicked")
+    );
+    drop(fut);
+    assert_eq!(sel.try_select(), Ok("recv Ok(1)".to_owned()));
+    assert_eq!(sel.try_select(), Err(TrySelectError));
+    drop(sel);
+    assert!(rx.try_recv().is_err());
+    ledger.assert_dropped_once(&[0, 1]);
+}
+
 /// A waker whose every handle's drop panics, held by a pending select's
 /// entries: dropping the future must still take every entry out of its
 /// channel (the first drop's panic must not leave the others linked in

@@ -120,16 +120,47 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
 
     /// Leaves every entry. Returns the arm a peer completed through its
     /// entry (a rendezvous offer taken), if any.
+    ///
+    /// A leave may run user code (it drops the entry's wake-up: a waker's
+    /// `drop`); if that panics, a guard leaves the remaining entries while
+    /// the panic unwinds, so no entry stays linked (rule 3 of `waiters.rs`),
+    /// also when this runs in `Drop` and the entries are about to be freed.
     fn leave_all(self: Pin<&mut Self>) -> Option<usize> {
-        let (sel, _, entries) = self.parts();
-        let mut done = None;
-        for i in 0..A::LEN {
-            let (arm, entry) = sel.arms.arm(entries, i);
-            if arm.leave(entry) {
-                done = Some(i);
+        /// Leaves the arms from `next` on; its `Drop` goes on after a panic.
+        struct Leave<'a, R, A: ArmList<R>> {
+            sel: &'a mut Select<R, A>,
+            entries: Pin<&'a A::Entries>,
+            next: usize,
+            done: Option<usize>,
+        }
+        impl<R, A: ArmList<R>> Leave<'_, R, A> {
+            fn run(&mut self) {
+                while self.next < A::LEN {
+                    let i = self.next;
+                    // Counted before the leave: an arm whose leave panics
+                    // has left (the panic comes after its unlink).
+                    self.next += 1;
+                    let (arm, entry) = self.sel.arms.arm(self.entries, i);
+                    if arm.leave(entry) {
+                        self.done = Some(i);
+                    }
+                }
             }
         }
-        done
+        impl<R, A: ArmList<R>> Drop for Leave<'_, R, A> {
+            fn drop(&mut self) {
+                self.run();
+            }
+        }
+        let (sel, _, entries) = self.parts();
+        let mut leave = Leave {
+            sel,
+            entries,
+            next: 0,
+            done: None,
+        };
+        leave.run();
+        leave.done
     }
 
     /// The record was won by a notifier for `arm` (and is `BUSY` again):
@@ -168,23 +199,29 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
     }
 }
 
+impl<R, A: ArmList<R>> Waiting<'_, R, A> {
+    /// Stops waiting, whatever the state a round or a settle was left in:
+    /// disarms (or takes a win not taken yet: `take_win`/`give_up` reset
+    /// the record to `BUSY` when they take one) and leaves every entry. A
+    /// rendezvous offer taken stays completed in its arm (the select's next
+    /// try returns it); an unused win's wake-up goes to the arm's next
+    /// waiter (rule 5). The record is `BUSY` after it.
+    fn reset(mut self: Pin<&mut Self>) {
+        let won = self.as_mut().parts().1.disarm();
+        let taken = self.as_mut().leave_all();
+        if let (Some(won), None) = (won, taken) {
+            let (sel, _, entries) = self.parts();
+            let (arm, _) = sel.arms.arm(entries, won);
+            arm.pass_on();
+        }
+    }
+}
+
 impl<R, A: ArmList<R>> Drop for Waiting<'_, R, A> {
     fn drop(&mut self) {
         // SAFETY: `self` was pinned (it is only used through `Pin`), and is
         // not moved by this drop.
-        let mut this = unsafe { Pin::new_unchecked(self) };
-        // A win not taken yet (`take_win`/`give_up` reset the record to
-        // `BUSY` when they take one).
-        let won = this.as_mut().parts().1.disarm();
-        let taken = this.as_mut().leave_all();
-        if let (Some(won), None) = (won, taken) {
-            // Won, but not used: the wake-up goes to the arm's next waiter
-            // (rule 5). A rendezvous offer taken (`taken`) stays completed in
-            // its arm: the select's next call returns it.
-            let (sel, _, entries) = this.parts();
-            let (arm, _) = sel.arms.arm(entries, won);
-            arm.pass_on();
-        }
+        unsafe { Pin::new_unchecked(self) }.reset();
     }
 }
 
@@ -246,7 +283,8 @@ impl<R, A: ArmList<R>> Select<R, A> {
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub struct SelectFuture<'s, R, A: ArmList<R>> {
     waiting: Waiting<'s, R, A>,
-    /// `Start` before the first poll's try, `Armed` while registered.
+    /// `Start` before the first poll's try, `Armed` while registered,
+    /// `Interrupted` after a poll that unwound.
     phase: Phase,
     /// The waker the entries hold while armed.
     waker: Option<Waker>,
@@ -257,6 +295,10 @@ pub struct SelectFuture<'s, R, A: ArmList<R>> {
 enum Phase {
     Start,
     Armed,
+    /// A poll unwound (a waker or closure it ran panicked) somewhere in a
+    /// try, a round or a settle: entries may be linked and the record
+    /// `BUSY`, `ARMED` or won. The next poll resets and starts over.
+    Interrupted,
     Done,
 }
 
@@ -281,11 +323,20 @@ impl<R, A: ArmList<R>> Future for SelectFuture<'_, R, A> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: as above.
         let mut waiting = unsafe { Pin::new_unchecked(&mut this.waiting) };
+        if this.phase == Phase::Interrupted {
+            // As if the interrupted future had been dropped and a new one
+            // polled: a win or a taken offer is kept, as `Drop` keeps it.
+            waiting.as_mut().reset();
+            this.phase = Phase::Start;
+        }
         match this.phase {
             Phase::Done => panic!("`SelectFuture` polled after it completed"),
+            Phase::Interrupted => unreachable!("reset above"),
             Phase::Start => {
                 let (sel, _, _) = waiting.as_mut().parts();
                 sel.assert_can_complete();
+                // Until this poll returns, a panic leaves it interrupted.
+                this.phase = Phase::Interrupted;
                 if let Some(out) = sel.try_once() {
                     this.phase = Phase::Done;
                     return Poll::Ready(out);
@@ -300,6 +351,8 @@ impl<R, A: ArmList<R>> Future for SelectFuture<'_, R, A> {
                     // Polled with another waker: disarm and register it.
                     None => waiting.as_mut().give_up(),
                 };
+                // Until this poll returns, a panic leaves it interrupted.
+                this.phase = Phase::Interrupted;
                 if let Some(won) = won {
                     if let Some(i) = waiting.as_mut().settle(won) {
                         this.phase = Phase::Done;
