@@ -120,7 +120,6 @@ fn select_blocks_until_a_recv_arm_completes_on_every_flavor() {
         });
         let mut sel = Select::new().recv(&rx1, |r| (1, r)).recv(&rx2, |r| (2, r));
         assert_eq!(sel.select(), (2, Ok(7)), "{cap:?}");
-        drop(sel);
         let (tx1, _tx2) = join(sender);
         assert_eq!(rx1.try_recv(), Err(TryRecvError::Empty), "{cap:?}");
         assert_eq!(rx2.try_recv(), Err(TryRecvError::Empty), "{cap:?}");
@@ -1304,14 +1303,15 @@ fn macro_bodies_break_continue_and_return() {
     assert_eq!(first_even(&rx, &stop), None);
     // `break` with a value out of a labelled loop.
     let (tx, rx) = mpmc::bounded::<u32>(4);
-    tx.send(10).unwrap();
+    let mut rounds = 0;
     let v = 'outer: loop {
+        rounds += 1;
         select! {
             recv(rx) -> msg => break 'outer msg.unwrap() + 1,
-            default => unreachable!(),
+            default => tx.send(10).unwrap(),
         }
     };
-    assert_eq!(v, 11);
+    assert_eq!((v, rounds), (11, 2));
 }
 
 #[test]
