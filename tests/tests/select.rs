@@ -84,6 +84,22 @@ fn poll<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(waker))
 }
 
+/// Polls `future` until it is ready, after a test saw its wake-up. The
+/// counting wakers count with relaxed atomics, which order nothing: the
+/// poll right after the count moved may still read the select's state from
+/// before the wake-up (Miri's weak memory does that), as an executor's own
+/// synchronisation would not let it.
+fn ready<F: Future>(mut future: Pin<&mut F>, waker: &Waker) -> F::Output {
+    let start = Instant::now();
+    loop {
+        if let Poll::Ready(out) = poll(future.as_mut(), waker) {
+            return out;
+        }
+        assert!(start.elapsed() < HANG_LIMIT, "woken, but never ready");
+        thread::yield_now();
+    }
+}
+
 fn ids(rx: &Receiver<LedgerMsg>) -> Vec<usize> {
     rx.try_iter().map(|m| m.id()).collect()
 }
@@ -267,7 +283,7 @@ fn select_async_is_pending_until_woken_then_ready() {
             assert!(start.elapsed() < HANG_LIMIT, "{cap:?}: never woken");
             thread::yield_now();
         }
-        assert_eq!(poll(fut.as_mut(), &waker), Poll::Ready((2, 8)), "{cap:?}");
+        assert_eq!(ready(fut.as_mut(), &waker), (2, 8), "{cap:?}");
         if let Some(sender) = sender {
             join(sender);
         }
@@ -735,7 +751,7 @@ fn rendezvous_select_against_a_pending_future_on_the_other_side() {
         assert!(start.elapsed() < HANG_LIMIT, "the future was never called");
         thread::yield_now();
     }
-    assert_eq!(poll(recv.as_mut(), &waker), Poll::Ready(Ok(1)));
+    assert_eq!(ready(recv.as_mut(), &waker), Ok(1));
     assert!(join(handle));
     // A pending send future, then a blocking select that receives.
     let mut send = pin!(tx.send_async(2));
@@ -774,7 +790,7 @@ fn rendezvous_pending_select_future_against_a_blocked_thread() {
         assert!(start.elapsed() < HANG_LIMIT, "never woken");
         thread::yield_now();
     }
-    assert_eq!(poll(fut.as_mut(), &waker), Poll::Ready(Ok(2)));
+    assert_eq!(ready(fut.as_mut(), &waker), Ok(2));
     assert_eq!(join(sender), Ok(()));
 }
 
@@ -1525,7 +1541,7 @@ fn hostile_clone_panics_on_a_repoll_with_another_waker() {
             );
             thread::yield_now();
         }
-        assert_eq!(poll_pinned(fut.as_mut(), &good.waker()), Poll::Ready(0));
+        assert_eq!(ready(fut.as_mut(), &good.waker()), 0, "{cap:?}");
         if let Some(sender) = sender {
             join(sender);
         }
@@ -1654,7 +1670,7 @@ fn hostile_waker_drop_panics_on_a_repoll_with_another_waker() {
             );
             thread::yield_now();
         }
-        assert_eq!(poll_pinned(fut.as_mut(), &good.waker()), Poll::Ready(3));
+        assert_eq!(ready(fut.as_mut(), &good.waker()), 3, "{cap:?}");
         if let Some(sender) = sender {
             join(sender);
         }
