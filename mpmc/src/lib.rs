@@ -159,7 +159,6 @@
     not(any(feature = "std", feature = "async")),
     expect(
         dead_code,
-        unused_imports,
         reason = "without `std` or `async` nothing ever waits: the waiter machinery is unused"
     )
 )]

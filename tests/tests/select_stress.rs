@@ -20,6 +20,8 @@ use mpmc::{Receiver, Select, Sender};
 fn per_producer() -> u64 {
     if cfg!(miri) {
         20
+    } else if cfg!(debug_assertions) {
+        500
     } else {
         3_000
     }
@@ -175,5 +177,64 @@ fn select_senders_offer_each_message_on_two_channels_exactly_once() {
         assert_eq!(got, want, "each offered message arrives exactly once");
         let total = sent_on[0].load(Ordering::Relaxed) + sent_on[1].load(Ordering::Relaxed);
         assert_eq!(total as u64, 3 * n, "one arm completed per select");
+    }
+}
+
+#[test]
+fn select_over_broadcast_and_queue_receivers_sees_every_message_once() {
+    for _ in 0..rounds() {
+        let n = per_producer();
+        let (news_tx, news) = mpmc::broadcast::channel::<u64>(4);
+        let (jobs_tx, jobs) = mpmc::bounded::<u64>(2);
+        let jobs_seen = Arc::new(Mutex::new(Vec::new()));
+        let consumers: Vec<_> = (0..2)
+            .map(|k| {
+                let mut news = news.clone();
+                let jobs = jobs.clone();
+                let jobs_seen = Arc::clone(&jobs_seen);
+                thread::spawn(move || {
+                    let mut got_news = Vec::new();
+                    let mut got_jobs = Vec::new();
+                    let mut open = [true; 2];
+                    let mut sel = Select::new()
+                        .recv_broadcast(&mut news, |r| (0, r.ok()))
+                        .recv(&jobs, |r| (1, r.ok()));
+                    while open.iter().any(|&o| o) {
+                        let (arm, msg) = if k == 0 {
+                            sel.select()
+                        } else {
+                            futures::executor::block_on(sel.select_async())
+                        };
+                        match (arm, msg) {
+                            (0, Some(m)) => got_news.push(m),
+                            (_, Some(m)) => got_jobs.push(m),
+                            (arm, None) => open[arm] = false,
+                        }
+                    }
+                    jobs_seen.lock().unwrap().extend(got_jobs);
+                    got_news
+                })
+            })
+            .collect();
+        drop((news, jobs));
+        let news_producer = thread::spawn(move || {
+            for i in 0..n {
+                news_tx.send(i).unwrap();
+            }
+        });
+        let jobs_producer = thread::spawn(move || {
+            for i in 0..n {
+                jobs_tx.send(i).unwrap();
+            }
+        });
+        news_producer.join().unwrap();
+        jobs_producer.join().unwrap();
+        for c in consumers {
+            let got_news = c.join().unwrap();
+            assert_eq!(got_news, (0..n).collect::<Vec<_>>(), "every news, in order");
+        }
+        let mut jobs_seen = jobs_seen.lock().unwrap().clone();
+        jobs_seen.sort_unstable();
+        assert_eq!(jobs_seen, (0..n).collect::<Vec<_>>(), "every job once");
     }
 }

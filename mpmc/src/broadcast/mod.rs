@@ -1892,3 +1892,54 @@ impl<T: Clone> Iterator for TryIter<'_, T> {
 fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
+
+// ---- a select's receive arm (`select/arms.rs`) ------------------------------
+
+impl<T: Clone> Receiver<T> {
+    /// A select's receive attempt: the message, or the end (`Disconnected`,
+    /// or `Lagged(n)` in overwrite mode); `None` when nothing is there yet.
+    /// A registrant's re-check is the same call: `select_register` issued the
+    /// registrant's fence.
+    pub(crate) fn select_try(&mut self) -> Option<Result<T, RecvError>> {
+        match self.try_recv() {
+            Ok(msg) => Some(Ok(msg)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err(RecvError::Disconnected)),
+            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+        }
+    }
+
+    /// Registers a select's entry for arm `arm` among the waiting receivers,
+    /// then issues the registrant's fence (the lost wake-up window, module
+    /// docs). Returns a replaced wake-up, to drop after the call.
+    ///
+    /// # Safety
+    ///
+    /// `record` outlives the entry's link (`Locked::register_entry`).
+    pub(crate) unsafe fn select_register(
+        &self,
+        entry: core::pin::Pin<&crate::waiters::Node<()>>,
+        wake: Wake,
+        record: *const crate::waiters::Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        let shared = self.shared();
+        let mut locked = shared.waiters.lock();
+        if locked.is_disconnected() {
+            return Some(wake);
+        }
+        // SAFETY: per the contract.
+        let replaced = unsafe { locked.register_entry(Side::Rx, entry, wake, record, arm) };
+        drop(locked);
+        // ORDERING: SeqCst fence pairs with the notifier's fence in
+        // `Waiters::has_waiters` (as in `Shared::register`).
+        fence(Ordering::SeqCst);
+        replaced
+    }
+
+    /// A select's entry leaves the waiting receivers. (No wake-up is ever
+    /// passed on among receivers: each send wakes every waiting one.)
+    pub(crate) fn select_leave(&self, entry: core::pin::Pin<&crate::waiters::Node<()>>) {
+        self.shared().waiters.depart_used(Side::Rx, entry);
+    }
+}

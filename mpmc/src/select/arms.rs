@@ -450,3 +450,84 @@ impl<T, F> core::fmt::Debug for SendArm<'_, T, F> {
             .finish_non_exhaustive()
     }
 }
+
+/// A receive arm on a broadcast receiver:
+/// [`Select::recv_broadcast`](super::Select::recv_broadcast).
+///
+/// ```
+/// let (tx, mut rx) = mpmc::broadcast::channel(2);
+/// tx.send(5).unwrap();
+/// let mut sel = mpmc::Select::new().recv_broadcast(&mut rx, |r| r.unwrap());
+/// assert_eq!(sel.select(), 5);
+/// ```
+pub struct BroadcastArm<'a, T, F> {
+    rx: &'a mut crate::broadcast::Receiver<T>,
+    f: F,
+    out: Option<Result<T, crate::broadcast::RecvError>>,
+}
+
+impl<'a, T, F> BroadcastArm<'a, T, F> {
+    pub(crate) fn new(rx: &'a mut crate::broadcast::Receiver<T>, f: F) -> Self {
+        Self { rx, f, out: None }
+    }
+}
+
+impl<T, F> sealed::Sealed for BroadcastArm<'_, T, F> {}
+
+impl<T, F> HasEntry for BroadcastArm<'_, T, F> {
+    type Msg = ();
+}
+
+impl<R, T: Clone, F: FnMut(Result<T, crate::broadcast::RecvError>) -> R> Arm<R>
+    for BroadcastArm<'_, T, F>
+{
+    fn active(&self) -> bool {
+        true
+    }
+
+    fn completed(&self) -> bool {
+        self.out.is_some()
+    }
+
+    fn attempt(&mut self, _: NonNull<()>, _: *const Record, _: bool) -> bool {
+        self.out = self.rx.select_try();
+        self.out.is_some()
+    }
+
+    unsafe fn register(
+        &mut self,
+        e: NonNull<()>,
+        wake: Wake,
+        record: *const Record,
+        arm: usize,
+    ) -> Option<Wake> {
+        // SAFETY: per the contract, `e` is our pinned entry.
+        let e = unsafe { entry::<()>(e) };
+        // SAFETY: per the contract.
+        unsafe { self.rx.select_register(e, wake, record, arm) }
+    }
+
+    fn armed(&mut self, _: *const Record) {}
+
+    fn leave(&mut self, e: NonNull<()>) -> bool {
+        // SAFETY: the arm's own entry, pinned by the select.
+        let e = unsafe { entry::<()>(e) };
+        self.rx.select_leave(e);
+        false
+    }
+
+    fn pass_on(&self) {}
+
+    fn finish(&mut self) -> R {
+        let out = self.out.take().expect("finish follows a completed receive");
+        (self.f)(out)
+    }
+}
+
+impl<T, F> core::fmt::Debug for BroadcastArm<'_, T, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BroadcastArm")
+            .field("completed", &self.out.is_some())
+            .finish_non_exhaustive()
+    }
+}

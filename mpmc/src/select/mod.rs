@@ -100,7 +100,7 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-pub use arms::{Arm, ArmList, Entry, HasEntry, RecvArm, SendArm};
+pub use arms::{Arm, ArmList, BroadcastArm, Entry, HasEntry, RecvArm, SendArm};
 #[cfg(feature = "async")]
 pub use wait::SelectFuture;
 
@@ -211,6 +211,34 @@ impl<R, A: ArmList<R>> Select<R, A> {
         F: FnMut(Result<(), SendError<T>>) -> R,
     {
         self.push(SendArm::new(tx, msg, f))
+    }
+
+    /// Adds an arm that receives from a broadcast receiver; `f` maps the
+    /// outcome — the message, or [`broadcast::RecvError`] (`Disconnected`
+    /// once the channel is closed and read to the end, `Lagged(n)` in
+    /// overwrite mode) — to the select's result. The receiver's cursor
+    /// advances only when this arm completes.
+    ///
+    /// [`broadcast::RecvError`]: crate::broadcast::RecvError
+    ///
+    /// ```
+    /// let (tx, mut news) = mpmc::broadcast::channel(4);
+    /// let (_jobs_tx, jobs) = mpmc::bounded::<u32>(4);
+    /// tx.send("extra!").unwrap();
+    /// let mut sel = mpmc::Select::new()
+    ///     .recv(&jobs, |job| format!("job {}", job.unwrap()))
+    ///     .recv_broadcast(&mut news, |n| format!("news: {}", n.unwrap()));
+    /// assert_eq!(sel.select(), "news: extra!");
+    /// ```
+    pub fn recv_broadcast<'a, T: Clone, F>(
+        self,
+        rx: &'a mut crate::broadcast::Receiver<T>,
+        f: F,
+    ) -> Select<R, (A, BroadcastArm<'a, T, F>)>
+    where
+        F: FnMut(Result<T, crate::broadcast::RecvError>) -> R,
+    {
+        self.push(BroadcastArm::new(rx, f))
     }
 
     fn push<B>(self, arm: B) -> Select<R, (A, B)> {
