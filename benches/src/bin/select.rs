@@ -1231,6 +1231,7 @@ fn to_markdown(rows: &[Row], o: &Options, seconds: f64) -> String {
         md.push('\n');
     }
     md.push_str(&targets(rows));
+    md.push_str(NOTES);
     // The failures in full.
     let mut failures = String::new();
     for (cell, _, results) in rows {
@@ -1269,6 +1270,23 @@ fn to_markdown(rows: &[Row], o: &Options, seconds: f64) -> String {
     let _ = writeln!(md, "{} cells, {seconds:.0} s.", rows.len());
     md
 }
+
+/// How to read the tables' failures and the async setup.
+const NOTES: &str = "### Notes\n\n\
+* The selecting future of every async peer is driven by `Runtime::block_on` (in `async-mt` on the \
+main thread, beside the 2 workers; in `async-ct` on the runtime's thread): `mpmc::SelectFuture` is \
+not `Send`, so ours cannot be `tokio::spawn`ed on a multi-thread runtime.\n\
+* `dup` in a `tokio::select!` send cell: a send future that lost the race had already sent (a \
+pending rendezvous `SendFuture` of ours may complete without another poll, as its docs say; \
+flume's and kanal's pending sends complete the same way on every capacity), and the loop, \
+believing it unsent, sent the key again. `select_async` keeps an unsent message in the select \
+and has no such case.\n\
+* `lost` or `hang` for `tokio/kanal` in the `-all` cells: a dropped kanal receive future that a \
+sender had already filled drops the message (a lost end marker leaves the loop waiting: `hang`). \
+In the `-one` cells only one arm ever gets a message, so it does not show.\n\
+* `dup` for `flume` (`Selector` with send arms): more messages arrived than the selects reported \
+sent.\n\
+* Ratios take the best peer *whose ledger balanced in that cell*.\n\n";
 
 /// The issue's targets, met or missed, cell by cell.
 fn targets(rows: &[Row]) -> String {
