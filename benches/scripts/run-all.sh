@@ -98,6 +98,19 @@ if [ "$only" = broadcast ]; then
     exit 0
 fi
 
+# The select benchmarks (`select`, SELECT_RUNS runs of each cell per peer,
+# default 5; SELECT_SCALE, default 1): select.json and select-summary.md.
+# With ONLY=all or SELECT=1; SELECT=0 skips it.
+if [ "${SELECT:-$([ "$only" = all ] && echo 1 || echo 0)}" = 1 ]; then
+    echo "::: select benchmarks (${SELECT_RUNS:-5} runs per cell and peer)"
+    cargo run --quiet --profile bench -p oneshot-benches --bin select -- \
+        --runs "${SELECT_RUNS:-5}" --scale "${SELECT_SCALE:-1}" \
+        --json "$results/select.json" \
+        --markdown "$results/select-summary.md" | tee "$results/select.txt" ||
+        echo "::: select: a run of our Select failed (see select-summary.md)"
+    echo "written: $results/select-summary.md, $results/select.json"
+fi
+
 echo "::: memory report"
 cargo run --quiet --profile bench -p oneshot-benches --bin memory-report -- \
     --json "$results/memory.json" >"$results/memory.md"
