@@ -1133,6 +1133,23 @@ fn best<'a>(results: &'a [(&'static str, Results)], names: &[&str]) -> Option<(&
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
+/// How the runs of `ours` and `peer` compare: every run faster, every run
+/// slower, or overlapping ranges (the median alone does not decide).
+fn spread(results: &[(&'static str, Results)], ours: &str, peer: &str) -> &'static str {
+    let range = |name: &str| {
+        results.iter().find(|(p, _)| *p == name).map(|(_, r)| {
+            let lo = r.wall.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = r.wall.iter().copied().fold(0.0, f64::max);
+            (lo, hi)
+        })
+    };
+    match (range(ours), range(peer)) {
+        (Some((_, hi)), Some((lo, _))) if hi < lo => "faster in every run",
+        (Some((lo, _)), Some((_, hi))) if lo > hi => "slower in every run",
+        _ => "ranges overlap",
+    }
+}
+
 fn wall_of(results: &[(&'static str, Results)], name: &str) -> Option<f64> {
     results
         .iter()
@@ -1290,7 +1307,9 @@ sent.\n\
 
 /// The targets, met or missed, cell by cell.
 fn targets(rows: &[Row]) -> String {
-    let mut md = String::from("### Targets\n\n");
+    let mut md = String::from(
+        "### Targets\n\nEach cell: ours / the best peer (median wall time), and how the runs compare.\n\n",
+    );
     let mut list = |title: &str, ours: &str, peers: &[&str], sync: bool| {
         let (mut lead, mut miss, mut none) = (Vec::new(), Vec::new(), 0);
         for (cell, _, results) in rows
@@ -1299,7 +1318,12 @@ fn targets(rows: &[Row]) -> String {
         {
             match (wall_of(results, ours), best(results, peers)) {
                 (Some(a), Some((name, b))) => {
-                    let item = format!("{} {:.2}x ({name})", cell.id(), a / b);
+                    let item = format!(
+                        "{} {:.2}x ({name}; {})",
+                        cell.id(),
+                        a / b,
+                        spread(results, ours, name)
+                    );
                     if a <= b {
                         lead.push(item);
                     } else {
