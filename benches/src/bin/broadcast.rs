@@ -1335,7 +1335,19 @@ fn parent(o: &Options) -> ExitCode {
 }
 
 fn json_list(runs: &[Run], f: impl Fn(&Run) -> f64) -> String {
-    let v: Vec<String> = runs.iter().map(|r| json_number(f(r))).collect();
+    let v: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            // Shares (delivered) are often below 0.1 %: six decimals for
+            // those, three for nanoseconds and bytes.
+            let x = f(r);
+            if x.abs() < 1.0 && x.is_finite() {
+                format!("{x:.6}")
+            } else {
+                json_number(x)
+            }
+        })
+        .collect();
     format!("[{}]", v.join(", "))
 }
 
