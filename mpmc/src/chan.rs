@@ -1077,10 +1077,11 @@ impl<T> Chan<T> {
     }
 
     /// A select's send attempt of the message in `held` (or, on a
-    /// rendezvous, offered in `entry`).
+    /// rendezvous, offered in `entry`, which is `None` when the select has
+    /// not registered).
     pub(crate) fn arm_send(
         &self,
-        entry: Pin<&Node<T>>,
+        entry: Option<Pin<&Node<T>>>,
         held: &mut Held<T>,
         own: *const Record,
         recheck: bool,

@@ -421,19 +421,22 @@ pub(crate) fn select_try_recv<T>(
 }
 
 /// A select's send arm, tried: hands the message — in `held`, or offered in
-/// the arm's `entry` (taken back first) — to a receiving thread blocked at
-/// the front. On `NotNow` an offer stays where it was.
+/// the arm's `entry` (taken back first; `entry` is `None` only when nothing
+/// is offered) — to a receiving thread blocked at the front. On `NotNow` an
+/// offer stays where it was.
 pub(crate) fn select_try_send<T>(
     waiters: &Waiters<T>,
-    entry: Pin<&Node<T>>,
+    entry: Option<Pin<&Node<T>>>,
     held: &mut Held<T>,
     own: *const Record,
 ) -> ArmSend {
     let mut locked = waiters.lock();
     locked.acting_for(own);
-    let offered = !held.is_live();
+    // Offered: the message is in the entry (which then exists).
+    let offered = if held.is_live() { None } else { entry };
+    debug_assert!(held.is_live() || offered.is_some());
     if locked.is_disconnected() {
-        if offered {
+        if let Some(entry) = offered {
             let own_wake = locked.take_back(Side::Tx, entry, held);
             drop(locked);
             drop(own_wake);
@@ -442,13 +445,12 @@ pub(crate) fn select_try_send<T>(
     }
     // Only our own offer (if any) may wait ahead of us: a receiver takes
     // other senders' offers first.
-    if !locked.front_rx_is_thread() || (!offered && locked.has_tx()) {
+    if !locked.front_rx_is_thread() || (offered.is_none() && locked.has_tx()) {
         return ArmSend::NotNow;
     }
-    let own_wake = if offered {
-        locked.take_back(Side::Tx, entry, held)
-    } else {
-        None
+    let own_wake = match offered {
+        Some(entry) => locked.take_back(Side::Tx, entry, held),
+        None => None,
     };
     let wake = locked.deliver_to_front_rx(held);
     drop(locked);

@@ -54,7 +54,9 @@ pub trait Arm<R>: sealed::Sealed {
     /// the arm). `own`: the select's record while its entries are linked;
     /// `recheck`: the registrant's re-check.
     #[doc(hidden)]
-    fn attempt(&mut self, entry: NonNull<()>, own: *const Record, recheck: bool) -> bool;
+    /// `entry` is `None` for a try of an unregistered select (its entries
+    /// do not exist then); only a rendezvous offer needs it.
+    fn attempt(&mut self, entry: Option<NonNull<()>>, own: *const Record, recheck: bool) -> bool;
     /// Registers the entry with `wake` (or replaces its wake-up). Returns a
     /// replaced wake-up to drop later.
     ///
@@ -112,6 +114,9 @@ pub trait ArmList<R>: sealed::Sealed {
     type Entries;
     #[doc(hidden)]
     fn entries() -> Self::Entries;
+    /// Arm `i`, without its entry (for an unregistered select).
+    #[doc(hidden)]
+    fn arm_only(&mut self, i: usize) -> &mut dyn Arm<R>;
     /// Arm `i` and its entry.
     #[doc(hidden)]
     fn arm<'s>(
@@ -131,6 +136,9 @@ impl<R> ArmList<R> for () {
     const LEN: usize = 0;
     type Entries = ();
     fn entries() -> Self::Entries {}
+    fn arm_only(&mut self, i: usize) -> &mut dyn Arm<R> {
+        unreachable!("no arm {i}")
+    }
     fn arm<'s>(&'s mut self, _: Pin<&'s ()>, i: usize) -> (&'s mut dyn Arm<R>, NonNull<()>) {
         unreachable!("no arm {i}")
     }
@@ -144,6 +152,14 @@ impl<R, P: ArmList<R>, A: Arm<R> + HasEntry> ArmList<R> for (P, A) {
 
     fn entries() -> Self::Entries {
         (P::entries(), Entry(Node::new()))
+    }
+
+    fn arm_only(&mut self, i: usize) -> &mut dyn Arm<R> {
+        if i == P::LEN {
+            &mut self.1
+        } else {
+            self.0.arm_only(i)
+        }
     }
 
     fn arm<'s>(
@@ -238,7 +254,7 @@ impl<R, T, F: FnMut(Result<T, RecvError>) -> R> Arm<R> for RecvArm<'_, T, F> {
         self.out.is_some()
     }
 
-    fn attempt(&mut self, _: NonNull<()>, own: *const Record, recheck: bool) -> bool {
+    fn attempt(&mut self, _: Option<NonNull<()>>, own: *const Record, recheck: bool) -> bool {
         self.out = match self.rx.chan().arm_recv(own, recheck) {
             ArmRecv::Got(msg, wake_tx) => Some(Ok((msg, wake_tx))),
             ArmRecv::Disconnected => Some(Err(RecvError)),
@@ -343,9 +359,10 @@ impl<R, T, F: FnMut(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F>
         self.out.is_some()
     }
 
-    fn attempt(&mut self, e: NonNull<()>, own: *const Record, recheck: bool) -> bool {
+    fn attempt(&mut self, e: Option<NonNull<()>>, own: *const Record, recheck: bool) -> bool {
         // SAFETY: the arm's own entry, pinned by the select.
-        let e = unsafe { entry::<T>(e) };
+        let e = e.map(|e| unsafe { entry::<T>(e) });
+        debug_assert!(e.is_some() || !self.offered, "an offer lives in the entry");
         let chan = self.tx.chan();
         self.out = match chan.arm_send(e, &mut self.held, own, recheck) {
             ArmSend::Queued(after) => Some(SendOutcome::Queued(after)),
@@ -489,7 +506,7 @@ impl<R, T: Clone, F: FnMut(Result<T, crate::broadcast::RecvError>) -> R> Arm<R>
         self.out.is_some()
     }
 
-    fn attempt(&mut self, _: NonNull<()>, _: *const Record, _: bool) -> bool {
+    fn attempt(&mut self, _: Option<NonNull<()>>, _: *const Record, _: bool) -> bool {
         self.out = self.rx.select_try();
         self.out.is_some()
     }

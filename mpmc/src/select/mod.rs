@@ -406,9 +406,8 @@ impl<R, A: ArmList<R>> Select<R, A> {
     /// Panics unless an arm can complete (a wait would never end).
     #[cfg(any(feature = "std", feature = "async"))]
     fn assert_can_complete(&mut self) {
-        let entries = core::pin::pin!(A::entries());
         let can = (0..A::LEN).any(|i| {
-            let (arm, _) = self.arms.arm(entries.as_ref(), i);
+            let arm = self.arms.arm_only(i);
             arm.active() || arm.completed()
         });
         assert!(
@@ -455,9 +454,8 @@ impl<R, A: ArmList<R>> Select<R, A> {
     /// A completed arm's result left by an interrupted call, else one try of
     /// every arm (no registration).
     fn try_once(&mut self) -> Option<R> {
-        let entries = core::pin::pin!(A::entries());
         for i in 0..A::LEN {
-            let (arm, _) = self.arms.arm(entries.as_ref(), i);
+            let arm = self.arms.arm_only(i);
             if arm.completed() {
                 return Some(arm.finish());
             }
@@ -465,8 +463,8 @@ impl<R, A: ArmList<R>> Select<R, A> {
         let start = self.start();
         for j in 0..A::LEN {
             let i = (start + j) % A::LEN;
-            let (arm, entry) = self.arms.arm(entries.as_ref(), i);
-            if arm.active() && arm.attempt(entry, core::ptr::null(), false) {
+            let arm = self.arms.arm_only(i);
+            if arm.active() && arm.attempt(None, core::ptr::null(), false) {
                 return Some(arm.finish());
             }
         }
@@ -475,9 +473,7 @@ impl<R, A: ArmList<R>> Select<R, A> {
 
     /// Finishes arm `i` (every entry has left).
     fn finish(&mut self, i: usize) -> R {
-        let entries = core::pin::pin!(A::entries());
-        let (arm, _) = self.arms.arm(entries.as_ref(), i);
-        arm.finish()
+        self.arms.arm_only(i).finish()
     }
 }
 

@@ -101,7 +101,7 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
             for j in 0..A::LEN {
                 let i = (start + j) % A::LEN;
                 let (arm, entry) = sel.arms.arm(entries, i);
-                if arm.active() && arm.attempt(entry, rec, true) {
+                if arm.active() && arm.attempt(Some(entry), rec, true) {
                     self.as_mut().leave_all();
                     return Ok(i);
                 }
@@ -173,7 +173,7 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
         }
         let (sel, _, entries) = self.parts();
         let (arm, entry) = sel.arms.arm(entries, won);
-        arm.attempt(entry, core::ptr::null(), false).then_some(won)
+        arm.attempt(Some(entry), core::ptr::null(), false).then_some(won)
     }
 
     /// Reads the record after waiting: `Some(arm)` if won (the record is
