@@ -27,6 +27,17 @@ cargo run --quiet --profile bench -p oneshot-benches --bin matrix -- --list | wc
 banner "memory budgets"
 cargo run --quiet --profile bench -p oneshot-benches --bin memory-report -- --check
 
+banner "broadcast and select smoke runs"
+# Every cell once at a fraction of the messages (seconds each). Each binary
+# fails if a run of ours loses or duplicates a message, miscounts a
+# `Lagged`, hangs or panics; timings are printed, never asserted.
+t0=$SECONDS
+cargo run --quiet --profile bench -p oneshot-benches --bin broadcast -- --quick --markdown /dev/null
+echo "::: broadcast smoke in $((SECONDS - t0)) s"
+t0=$SECONDS
+cargo run --quiet --profile bench -p oneshot-benches --bin select -- --quick --markdown /dev/null
+echo "::: select smoke in $((SECONDS - t0)) s"
+
 banner "RMW budgets (callgrind)"
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind is missing: installing it with apt-get"
