@@ -44,6 +44,9 @@ pub(crate) struct Waiting<'s, R, A: ArmList<R>> {
     sel: &'s mut Select<R, A>,
     record: Record,
     entries: A::Entries,
+    /// Whether a round has registered entries since the last reset: a
+    /// select that completed on its first try has nothing to undo.
+    registered: bool,
     _pinned: PhantomPinned,
 }
 
@@ -58,6 +61,7 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
             sel,
             record: Record::new(),
             entries: A::entries(),
+            registered: false,
             _pinned: PhantomPinned,
         }
     }
@@ -81,6 +85,8 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
     /// One round (module docs). `Ok(arm)`: arm completed in the re-check;
     /// `Err(())`: armed.
     fn round(mut self: Pin<&mut Self>, mut wake: impl FnMut() -> Wake) -> Result<usize, ()> {
+        // SAFETY: a plain field, not structurally pinned.
+        unsafe { self.as_mut().get_unchecked_mut().registered = true };
         loop {
             let (sel, record, entries) = self.as_mut().parts();
             record.begin_round();
@@ -207,13 +213,18 @@ impl<R, A: ArmList<R>> Waiting<'_, R, A> {
     /// try returns it); an unused win's wake-up goes to the arm's next
     /// waiter (rule 5). The record is `BUSY` after it.
     fn reset(mut self: Pin<&mut Self>) {
+        if !self.registered {
+            return;
+        }
         let won = self.as_mut().parts().1.disarm();
         let taken = self.as_mut().leave_all();
         if let (Some(won), None) = (won, taken) {
-            let (sel, _, entries) = self.parts();
+            let (sel, _, entries) = self.as_mut().parts();
             let (arm, _) = sel.arms.arm(entries, won);
             arm.pass_on();
         }
+        // SAFETY: a plain field, not structurally pinned.
+        unsafe { self.get_unchecked_mut().registered = false };
     }
 }
 
