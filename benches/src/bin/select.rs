@@ -953,6 +953,7 @@ fn parent(o: &Options) -> ExitCode {
         .filter(|c| o.filter.is_empty() || o.filter.iter().any(|f| c.id().contains(f.as_str())))
         .collect();
     let started = Instant::now();
+    let commit_at_start = commit();
     let mut rows: Vec<Row> = Vec::new();
     for cell in &selected {
         let id = cell.id();
@@ -1019,7 +1020,7 @@ fn parent(o: &Options) -> ExitCode {
         }
     }
     if let Some(path) = &o.markdown {
-        if let Err(e) = std::fs::write(path, to_markdown(&rows, o, seconds)) {
+        if let Err(e) = std::fs::write(path, to_markdown(&rows, o, seconds, &commit_at_start)) {
             eprintln!("select: cannot write {path}: {e}");
             failed = true;
         }
@@ -1059,8 +1060,23 @@ fn command_line(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Date, commit, CPU model, CPUs and load: the header of the summary.
-fn machine() -> String {
+/// `HEAD`'s short hash, with "(mpmc/ modified)" if the working tree's
+/// `mpmc/` differs from it.
+fn commit() -> String {
+    let mut commit = command_line("git", &["rev-parse", "--short", "HEAD"]);
+    if !Command::new("git")
+        .args(["diff", "--quiet", "HEAD", "--", "mpmc"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        commit.push_str(" (mpmc/ modified)");
+    }
+    commit
+}
+
+/// Date, commit (at the start of the run: build right before it), CPU
+/// model, CPUs and load: the header of the summary.
+fn machine(commit_at_start: &str) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -1074,14 +1090,12 @@ fn machine() -> String {
     let load = std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
-    let mut commit = command_line("git", &["rev-parse", "--short", "HEAD"]);
-    if !Command::new("git")
-        .args(["diff", "--quiet", "HEAD", "--", "mpmc"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        commit.push_str(" (mpmc/ modified)");
-    }
+    let now = commit();
+    let commit = if now == commit_at_start {
+        now
+    } else {
+        format!("{commit_at_start} at the start of the run (HEAD moved to {now} during it)")
+    };
     format!(
         "date: {}\ncommit: {commit}\nrustc: {}\nCPU: {cpu}, {cpus} CPUs (shared with other work: load average {load} at the end)\n",
         command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
@@ -1157,9 +1171,9 @@ fn wall_of(results: &[(&'static str, Results)], name: &str) -> Option<f64> {
         .map(|(_, r)| median(&r.wall))
 }
 
-fn to_markdown(rows: &[Row], o: &Options, seconds: f64) -> String {
+fn to_markdown(rows: &[Row], o: &Options, seconds: f64, commit_at_start: &str) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "```\n{}```\n", machine());
+    let _ = writeln!(md, "```\n{}```\n", machine(commit_at_start));
     let _ = writeln!(
         md,
         "### Select: ns per message (one select each), wall / CPU, median of {} run(s); allocations per select in brackets\n",
