@@ -16,11 +16,14 @@
 //!   passed: under loom a timed park is a yield), and while its future is
 //!   dropped; a committed, unused wake-up of a dropped future passes on to
 //!   a blocked receiver;
-//! * a rendezvous offer taken while the select future is dropped: the next
-//!   call returns the completed send, nothing lost or sent twice;
+//! * a rendezvous offer taken while the select future is dropped (the next
+//!   call returns the completed send) or while the select times out (it
+//!   reports the send): nothing lost or sent twice;
 //! * pokes: a peer publishing (or calling a rendezvous puller) while the
 //!   select is in its `BUSY` round; a lost poke is a lost wake-up, which
-//!   loom reports as a deadlock.
+//!   loom reports as a deadlock; rendezvous selects on both ends;
+//! * `close` against a blocked select, and two selects racing for one
+//!   message (flume#135's shape).
 //!
 //! The selects are `biased()`: the fair start comes from a process-wide
 //! seed, which would differ between loom's replays of one schedule.
@@ -335,6 +338,36 @@ fn rendezvous_offer_taken_while_the_select_future_is_dropped() {
             ledger.assert_all_dropped_once();
         },
     );
+}
+
+/// A rendezvous send arm with a deadline that has passed (it offers once,
+/// arms and gives up) against a receiver's `try_recv`, which takes the
+/// offer only if it commits the armed select. The receiver got the message
+/// exactly when the select reports the send; otherwise the message is still
+/// the select's (dropped with it).
+#[test]
+fn rendezvous_offer_taken_while_the_select_times_out() {
+    model("rendezvous_offer_taken_while_the_select_times_out", || {
+        let ledger = Ledger::new();
+        let (tx, rx) = mpmc::bounded::<Msg>(0);
+        let l = Arc::clone(&ledger);
+        let selector = thread::spawn(move || {
+            let mut sel = Select::new().send(&tx, l.msg(0), |r| r.is_ok()).biased();
+            let sent = sel.select_deadline(Instant::now()).is_ok();
+            assert_eq!(sel.try_select(), Err(mpmc::TrySelectError));
+            drop(sel);
+            (sent, tx)
+        });
+        let receiver = thread::spawn(move || (rx.try_recv().ok().map(|m| m.id), rx));
+        let (sent, _tx) = selector.join().unwrap();
+        let (got, _rx) = receiver.join().unwrap();
+        assert_eq!(
+            got.is_some(),
+            sent,
+            "received {got:?}, select says sent: {sent}"
+        );
+        ledger.assert_all_dropped_once();
+    });
 }
 
 // ---- (4) pokes -------------------------------------------------------------------
