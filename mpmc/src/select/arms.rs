@@ -443,6 +443,29 @@ impl<R, T, F: FnMut(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F>
     }
 }
 
+/// A receive completed but never finished (the select was dropped after a
+/// call that a panicking waker interrupted): the message is dropped with the
+/// arm, and a sender waiting for the room it made is still woken.
+impl<T, F> Drop for RecvArm<'_, T, F> {
+    fn drop(&mut self) {
+        if let Some(Ok((msg, true))) = self.out.take() {
+            drop(self.rx.chan().arm_recv_done(msg, true));
+        }
+    }
+}
+
+/// A send completed but never finished (as for `RecvArm`): the receiver it
+/// made progress for is still woken.
+impl<T, F> Drop for SendArm<'_, T, F> {
+    fn drop(&mut self) {
+        match self.out.take() {
+            Some(SendOutcome::Queued(after)) => self.tx.chan().arm_send_done(after),
+            Some(SendOutcome::HandedOff(Some(wake))) => wake.wake(),
+            _ => {}
+        }
+    }
+}
+
 impl<T> core::fmt::Debug for Entry<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Entry").finish_non_exhaustive()

@@ -179,7 +179,8 @@ impl<'s, R, A: ArmList<R>> Waiting<'s, R, A> {
         }
         let (sel, _, entries) = self.parts();
         let (arm, entry) = sel.arms.arm(entries, won);
-        arm.attempt(Some(entry), core::ptr::null(), false).then_some(won)
+        arm.attempt(Some(entry), core::ptr::null(), false)
+            .then_some(won)
     }
 
     /// Reads the record after waiting: `Some(arm)` if won (the record is
