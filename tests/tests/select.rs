@@ -1770,3 +1770,38 @@ fn select_in_a_loop_from_several_threads_over_mixed_flavors() {
     assert_eq!(all, (0..3 * per).collect::<Vec<_>>());
     assert_eq!(ledger.alive(), 0);
 }
+
+/// The select and its future are `Send` when their arms are (so a select
+/// future can be spawned on a multi-thread runtime); found missing by the
+/// select benchmarks, which could not `tokio::spawn` a `select_async`.
+#[test]
+#[cfg_attr(miri, ignore = "a tokio runtime")]
+fn select_and_its_future_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let (tx, rx) = mpmc::bounded::<String>(1);
+    let (_btx, mut brx) = mpmc::broadcast::channel::<u8>(1);
+    let mut sel = mpmc::Select::new()
+        .recv(&rx, |r| r.is_ok())
+        .send(&tx, String::from("x"), |r| r.is_ok())
+        .recv_broadcast(&mut brx, |r| r.is_ok());
+    assert_send_sync(&sel);
+    let fut = sel.select_async();
+    assert_send_sync(&fut);
+    drop(fut);
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (tx, rx) = mpmc::bounded::<u32>(1);
+            let task = tokio::spawn(async move {
+                let mut sel = mpmc::Select::new().recv(&rx, |r| r.unwrap());
+                sel.select_async().await
+            });
+            tx.send_async(7).await.unwrap();
+            task.await.unwrap()
+        })
+    });
+    assert_eq!(handle.join().unwrap(), 7);
+}

@@ -191,6 +191,17 @@ impl<R, P: ArmList<R>, A: Arm<R> + HasEntry> ArmList<R> for (P, A) {
 /// ```
 pub struct Entry<T>(Node<T>);
 
+// SAFETY: an entry is reached by other threads only under its channel's
+// waiter lock while it is linked (its links, wake-up and rendezvous
+// message), or through its atomic state word; its owner touches the fields
+// only while it is unlinked. So moving the entry with its select (the
+// select's future, to another thread) or sharing a reference to it is sound
+// whenever the message type it may hold is `Send`.
+unsafe impl<T: Send> Send for Entry<T> {}
+// SAFETY: as above: every access through a shared reference is synchronised
+// by the waiter lock or is an atomic access.
+unsafe impl<T: Send> Sync for Entry<T> {}
+
 /// The message type of an arm's entry (sealed by its users: only the
 /// crate's arms are [`Arm`]s).
 ///
