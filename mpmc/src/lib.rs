@@ -199,10 +199,10 @@ pub use futures::{Closed, RecvFuture, SendFuture};
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use receiver::{IntoIter, Iter};
 pub use receiver::{Receiver, TryIter};
+pub use select::Select;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use select::SelectFuture;
-pub use select::Select;
 pub use sender::{Sender, WeakSender};
 #[cfg(feature = "futures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
