@@ -3,9 +3,10 @@
 # interleavings it explored.
 #   1. every test of the tests crate under --cfg loom: the oneshot core
 #      (tests/tests/loom*.rs) at $LOOM_MAX_PREEMPTIONS (5) and the mpmc
-#      channels (tests/tests/mpmc_loom.rs, and mpmc_loom_unbounded.rs for
-#      the unbounded ring + overflow) at $MPMC_LOOM_MAX_PREEMPTIONS (3;
-#      their lock and parking make each extra preemption costlier);
+#      channels (tests/tests/mpmc_loom.rs, mpmc_loom_unbounded.rs for the
+#      unbounded ring + overflow, broadcast_loom.rs, select_loom.rs for the
+#      select's commit point) at $MPMC_LOOM_MAX_PREEMPTIONS (3; their lock
+#      and parking make each extra preemption costlier);
 #   2. mpmc's own unit-test models of the unbounded flavor's ring and
 #      overflow (mpmc/src/flavor/overflow.rs), at $MPMC_LIB_LOOM_PREEMPTIONS
 #      (3).

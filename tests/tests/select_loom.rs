@@ -5,6 +5,7 @@
 //! Run with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p oneshot-tests --release --test select_loom -- --nocapture`.
 //! The preemption bound is `SELECT_LOOM_MAX_PREEMPTIONS` if set, else
+//! `MPMC_LOOM_MAX_PREEMPTIONS` (CI's knob for every mpmc model), else
 //! `LOOM_MAX_PREEMPTIONS`, else 3. Each model prints how many interleavings
 //! it explored and how long that took.
 //!
@@ -45,15 +46,19 @@ use loom::thread;
 use mpmc::Select;
 
 /// Runs `f` under every interleaving loom explores (preemption bound from
-/// `SELECT_LOOM_MAX_PREEMPTIONS`, else `LOOM_MAX_PREEMPTIONS`, else 3) and
+/// `SELECT_LOOM_MAX_PREEMPTIONS`, else `MPMC_LOOM_MAX_PREEMPTIONS`, else
+/// `LOOM_MAX_PREEMPTIONS`, else 3) and
 /// prints how many that was.
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    if let Ok(bound) = std::env::var("SELECT_LOOM_MAX_PREEMPTIONS") {
-        let bound = bound
-            .parse()
-            .expect("SELECT_LOOM_MAX_PREEMPTIONS is a number");
-        builder.preemption_bound = Some(bound);
+    // The select's own knob, else the one CI sets for every mpmc model
+    // (stage 30 runs the tests crate with LOOM_MAX_PREEMPTIONS=5 for the
+    // oneshot models, too many for these).
+    for var in ["SELECT_LOOM_MAX_PREEMPTIONS", "MPMC_LOOM_MAX_PREEMPTIONS"] {
+        if let Ok(bound) = std::env::var(var) {
+            builder.preemption_bound = Some(bound.parse().expect("a preemption bound is a number"));
+            break;
+        }
     }
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(3);
