@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: drop counting, wakers that
-//! count their wake-ups, and a minimal executor.
+//! count their wake-ups, and a minimal executor; under `--cfg loom`, the
+//! loom models' harness (`loom_support`).
 //!
 //! The tests in `tests/` use the `oneshot` crate only through its public
 //! API, as a user would. Tests that need real time or a runtime start with
@@ -85,6 +86,8 @@ mod drops;
 mod executor;
 mod hostile_wakers;
 mod ledger;
+#[cfg(loom)]
+pub mod loom_support;
 #[cfg(doctest)]
 mod mpmc_compile_fail;
 mod probe;

@@ -36,117 +36,27 @@
 
 #![cfg(loom)]
 
-use std::future::Future;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::pin::pin;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::task::{Poll, Waker};
 
-use loom::alloc::Track;
 use loom::future::block_on;
 use loom::thread;
 use mpmc::broadcast::{self, RecvError, TryRecvError};
+use oneshot_tests::loom_support::{self, poll, Counting, Ledger, Msg};
 
+/// Runs `f` under every interleaving loom explores (preemption bound from
+/// `MPMC_LOOM_MAX_PREEMPTIONS`, else `LOOM_MAX_PREEMPTIONS`, else 3) and
+/// prints how many that was. Every message is a [`Msg`] counted in a
+/// per-model [`Ledger`] (originals only: a receiver's clone is untracked).
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if let Ok(bound) = std::env::var("MPMC_LOOM_MAX_PREEMPTIONS") {
-        builder.preemption_bound = Some(bound.parse().expect("a number"));
-    }
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&runs);
-    let started = Instant::now();
-    builder.check(move || {
-        counter.fetch_add(1, Relaxed);
-        f();
-    });
-    println!(
-        "broadcast_loom {name}: {} interleavings (preemption bound {:?}) in {:.1} s",
-        runs.load(Relaxed),
-        builder.preemption_bound,
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Counts the drops of each original message of one model run.
-struct Ledger {
-    drops: [AtomicUsize; 4],
-    made: AtomicUsize,
-}
-
-impl Ledger {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            drops: Default::default(),
-            made: AtomicUsize::new(0),
-        })
-    }
-
-    fn msg(self: &Arc<Self>, id: usize) -> Msg {
-        self.made.fetch_add(1, Relaxed);
-        Msg {
-            id,
-            original: Some((Arc::clone(self), Track::new(()))),
-        }
-    }
-
-    #[track_caller]
-    fn assert_all_dropped_once(&self) {
-        let made = self.made.load(Relaxed);
-        let dropped: usize = self.drops.iter().map(|d| d.load(Relaxed)).sum();
-        assert_eq!(dropped, made, "originals made vs dropped");
-    }
-}
-
-/// An original (in the ring, or moved out to its last reader) or a clone.
-struct Msg {
-    id: usize,
-    original: Option<(Arc<Ledger>, Track<()>)>,
-}
-
-impl Clone for Msg {
-    fn clone(&self) -> Self {
-        Self {
-            id: self.id,
-            original: None,
-        }
-    }
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        if let Some((ledger, _)) = &self.original {
-            let before = ledger.drops[self.id].fetch_add(1, Relaxed);
-            assert_eq!(before, 0, "message {} dropped twice", self.id);
-        }
-    }
-}
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Msg({})", self.id)
-    }
+    let bound_vars = ["MPMC_LOOM_MAX_PREEMPTIONS", "LOOM_MAX_PREEMPTIONS"];
+    loom_support::model("broadcast_loom", &bound_vars, name, f);
 }
 
 fn id<E>(msg: Result<Msg, E>) -> Option<usize> {
     msg.ok().map(|m| m.id)
-}
-
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct Counting(AtomicUsize);
-
-impl Wake for Counting {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Relaxed);
-    }
-}
-
-fn poll<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    future.poll(&mut Context::from_waker(waker))
 }
 
 // ---- the slot hand-off -----------------------------------------------------

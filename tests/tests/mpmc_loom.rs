@@ -44,132 +44,28 @@
 
 #![cfg(loom)]
 
-use std::future::Future;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::task::Poll;
+use std::time::Duration;
 
-use loom::alloc::Track;
 use loom::future::block_on;
 use loom::thread;
 use mpmc::{RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use oneshot_tests::loom_support::{self, counting_waker, poll, Ledger, Msg};
 
 /// Runs `f` under every interleaving loom explores (preemption bound from
 /// `MPMC_LOOM_MAX_PREEMPTIONS`, else `LOOM_MAX_PREEMPTIONS`, else 3) and
 /// prints how many that was.
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if let Ok(bound) = std::env::var("MPMC_LOOM_MAX_PREEMPTIONS") {
-        let bound = bound
-            .parse()
-            .expect("MPMC_LOOM_MAX_PREEMPTIONS is a number");
-        builder.preemption_bound = Some(bound);
-    }
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&runs);
-    let started = Instant::now();
-    builder.check(move || {
-        counter.fetch_add(1, Relaxed);
-        f();
-    });
-    println!(
-        "mpmc_loom {name}: {} interleavings (preemption bound {:?}) in {:.1} s",
-        runs.load(Relaxed),
-        builder.preemption_bound,
-        started.elapsed().as_secs_f64()
-    );
+    let bound_vars = ["MPMC_LOOM_MAX_PREEMPTIONS", "LOOM_MAX_PREEMPTIONS"];
+    loom_support::model("mpmc_loom", &bound_vars, name, f);
 }
 
-// ---- messages and wakers ----------------------------------------------------
-
-/// Counts the drops of each message of one model run. Plain std atomics:
-/// loom runs one thread at a time.
-struct Ledger {
-    drops: [AtomicUsize; 8],
-    made: AtomicUsize,
-}
-
-impl Ledger {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            drops: Default::default(),
-            made: AtomicUsize::new(0),
-        })
-    }
-
-    /// A new message with the given id (ids index the ledger: 0..8).
-    fn msg(self: &Arc<Self>, id: usize) -> Msg {
-        self.made.fetch_add(1, Relaxed);
-        Msg {
-            id,
-            ledger: Arc::clone(self),
-            _track: Track::new(()),
-        }
-    }
-
-    fn drops(&self, id: usize) -> usize {
-        self.drops[id].load(Relaxed)
-    }
-
-    /// Every message made so far was dropped exactly once.
-    #[track_caller]
-    fn assert_all_dropped_once(&self) {
-        let made = self.made.load(Relaxed);
-        let dropped: usize = self.drops.iter().map(|d| d.load(Relaxed)).sum();
-        assert_eq!(dropped, made, "messages made vs dropped");
-        for (id, drops) in self.drops.iter().enumerate() {
-            assert!(drops.load(Relaxed) <= 1, "message {id} dropped twice");
-        }
-    }
-}
-
-/// A message that records its drop (a second drop of the same message
-/// panics at once) and is a loom-tracked allocation (a leak fails the model).
-struct Msg {
-    id: usize,
-    ledger: Arc<Ledger>,
-    _track: Track<()>,
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        let before = self.ledger.drops[self.id].fetch_add(1, Relaxed);
-        assert_eq!(before, 0, "message {} dropped twice", self.id);
-    }
-}
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Msg({})", self.id)
-    }
-}
+// ---- messages (the ledger, its messages and the wakers: `loom_support`) -----
 
 fn id(msg: &Result<Msg, impl std::fmt::Debug>) -> Option<usize> {
     msg.as_ref().ok().map(|m| m.id)
-}
-
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct Counting(AtomicUsize);
-
-impl Wake for Counting {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Relaxed);
-    }
-}
-
-fn counting_waker() -> (Arc<Counting>, Waker) {
-    let counter = Arc::new(Counting::default());
-    (Arc::clone(&counter), Waker::from(counter))
-}
-
-fn poll<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    future.poll(&mut Context::from_waker(waker))
 }
 
 /// Takes every message still queued, in order (`Empty` or `Disconnected`

@@ -27,101 +27,19 @@
 
 #![cfg(loom)]
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-use loom::alloc::Track;
 use loom::thread;
 use mpmc::{RecvError, TrySendError};
+use oneshot_tests::loom_support::{self, Ledger, Msg};
 
+/// Runs `f` under every interleaving loom explores (preemption bound from
+/// `MPMC_LOOM_MAX_PREEMPTIONS`, else `LOOM_MAX_PREEMPTIONS`, else 3) and
+/// prints how many that was. Every message is a [`Msg`] counted in a
+/// per-model [`Ledger`].
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if let Ok(bound) = std::env::var("MPMC_LOOM_MAX_PREEMPTIONS") {
-        builder.preemption_bound = Some(bound.parse().expect("a number"));
-    }
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&runs);
-    let started = std::time::Instant::now();
-    builder.check(move || {
-        // ORDERING: Relaxed: a test counter, read after the model.
-        counter.fetch_add(1, Relaxed);
-        f();
-    });
-    println!(
-        "mpmc_loom_unbounded {name}: {} interleavings (preemption bound {:?}) in {:.1} s",
-        // ORDERING: as above.
-        runs.load(Relaxed),
-        builder.preemption_bound,
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Counts the drops of each message of one model run (std atomics: loom
-/// runs one thread at a time, and the counts are read after joins).
-struct Ledger {
-    drops: [AtomicUsize; 8],
-    made: AtomicUsize,
-}
-
-impl Ledger {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            drops: Default::default(),
-            made: AtomicUsize::new(0),
-        })
-    }
-
-    fn msg(self: &Arc<Self>, id: usize) -> Msg {
-        // ORDERING: Relaxed, see the type's docs.
-        self.made.fetch_add(1, Relaxed);
-        Msg {
-            id,
-            ledger: Arc::clone(self),
-            _track: Track::new(()),
-        }
-    }
-
-    fn drops(&self, id: usize) -> usize {
-        // ORDERING: Relaxed, see the type's docs.
-        self.drops[id].load(Relaxed)
-    }
-
-    #[track_caller]
-    fn assert_all_dropped_once(&self) {
-        // ORDERING: Relaxed, see the type's docs.
-        let made = self.made.load(Relaxed);
-        let dropped: usize = (0..8).map(|id| self.drops(id)).sum();
-        assert_eq!(dropped, made, "messages made vs dropped");
-        assert!(
-            (0..8).all(|id| self.drops(id) <= 1),
-            "a message dropped twice"
-        );
-    }
-}
-
-/// A message that records its drop and is a loom-tracked allocation (a
-/// leaked one fails the model).
-struct Msg {
-    id: usize,
-    ledger: Arc<Ledger>,
-    _track: Track<()>,
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        // ORDERING: Relaxed, see `Ledger`.
-        let before = self.ledger.drops[self.id].fetch_add(1, Relaxed);
-        assert_eq!(before, 0, "message {} dropped twice", self.id);
-    }
-}
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Msg({})", self.id)
-    }
+    let bound_vars = ["MPMC_LOOM_MAX_PREEMPTIONS", "LOOM_MAX_PREEMPTIONS"];
+    loom_support::model("mpmc_loom_unbounded", &bound_vars, name, f);
 }
 
 /// The ring (2) is full; a receiver blocks in `recv` for the third message

@@ -36,102 +36,31 @@
 #![cfg(loom)]
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
-use loom::alloc::Track;
 use loom::thread;
 use mpmc::Select;
+use oneshot_tests::loom_support::{self, Ledger, Msg};
 
 /// Runs `f` under every interleaving loom explores (preemption bound from
 /// `SELECT_LOOM_MAX_PREEMPTIONS`, else `MPMC_LOOM_MAX_PREEMPTIONS`, else
 /// `LOOM_MAX_PREEMPTIONS`, else 3) and
 /// prints how many that was.
 fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
     // The select's own knob, else the one CI sets for every mpmc model
     // (stage 30 runs the tests crate with LOOM_MAX_PREEMPTIONS=5 for the
     // oneshot models, too many for these).
-    for var in ["SELECT_LOOM_MAX_PREEMPTIONS", "MPMC_LOOM_MAX_PREEMPTIONS"] {
-        if let Ok(bound) = std::env::var(var) {
-            builder.preemption_bound = Some(bound.parse().expect("a preemption bound is a number"));
-            break;
-        }
-    }
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&runs);
-    let started = std::time::Instant::now();
-    builder.check(move || {
-        counter.fetch_add(1, Relaxed);
-        f();
-    });
-    println!(
-        "select_loom {name}: {} interleavings (preemption bound {:?}) in {:.1} s",
-        runs.load(Relaxed),
-        builder.preemption_bound,
-        started.elapsed().as_secs_f64()
-    );
+    let bound_vars = [
+        "SELECT_LOOM_MAX_PREEMPTIONS",
+        "MPMC_LOOM_MAX_PREEMPTIONS",
+        "LOOM_MAX_PREEMPTIONS",
+    ];
+    loom_support::model("select_loom", &bound_vars, name, f);
 }
 
-// ---- messages -------------------------------------------------------------------
-
-/// Counts the drops of each message of one model run. Plain std atomics:
-/// loom runs one thread at a time.
-struct Ledger {
-    drops: [AtomicUsize; 4],
-    made: AtomicUsize,
-}
-
-impl Ledger {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            drops: Default::default(),
-            made: AtomicUsize::new(0),
-        })
-    }
-
-    fn msg(self: &Arc<Self>, id: usize) -> Msg {
-        self.made.fetch_add(1, Relaxed);
-        Msg {
-            id,
-            ledger: Arc::clone(self),
-            _track: Track::new(()),
-        }
-    }
-
-    #[track_caller]
-    fn assert_all_dropped_once(&self) {
-        let made = self.made.load(Relaxed);
-        let dropped: usize = self.drops.iter().map(|d| d.load(Relaxed)).sum();
-        assert_eq!(dropped, made, "messages made vs dropped");
-    }
-}
-
-/// A message that records its drop (a second drop panics at once) and is a
-/// loom-tracked allocation (a leak fails the model).
-struct Msg {
-    id: usize,
-    ledger: Arc<Ledger>,
-    _track: Track<()>,
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        let before = self.ledger.drops[self.id].fetch_add(1, Relaxed);
-        assert_eq!(before, 0, "message {} dropped twice", self.id);
-    }
-}
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Msg({})", self.id)
-    }
-}
+// ---- messages and wakers (the ledger and its messages: `loom_support`) -----------
 
 /// A waker that does nothing.
 struct Noop;
