@@ -40,7 +40,7 @@ thread_local! {
     static GATE: Cell<Option<&'static AllocGate>> = const { Cell::new(None) };
 }
 
-fn counted() -> bool {
+fn this_thread_counted() -> bool {
     COUNTED.try_with(Cell::get).unwrap_or(false)
 }
 
@@ -60,7 +60,7 @@ fn stall_if_armed() {
 fn record_alloc(size: usize) {
     // ORDERING: Relaxed, see the module docs.
     ALL_BYTES_ALLOCATED.fetch_add(size, Relaxed);
-    if counted() {
+    if this_thread_counted() {
         // ORDERING: Relaxed, see the module docs.
         ALLOCS.fetch_add(1, Relaxed);
         // ORDERING: Relaxed, see the module docs.
@@ -71,7 +71,7 @@ fn record_alloc(size: usize) {
 fn record_free(size: usize) {
     // ORDERING: Relaxed, see the module docs.
     ALL_BYTES_FREED.fetch_add(size, Relaxed);
-    if counted() {
+    if this_thread_counted() {
         // ORDERING: Relaxed, see the module docs.
         FREES.fetch_add(1, Relaxed);
         // ORDERING: Relaxed, see the module docs.
@@ -160,6 +160,16 @@ impl Drop for CountScope {
     fn drop(&mut self) {
         count_this_thread(false);
     }
+}
+
+/// Runs `f` with this thread counted and returns what it allocated.
+pub fn counted<R>(f: impl FnOnce() -> R) -> (R, AllocSnapshot) {
+    let scope = CountScope::new();
+    let before = AllocSnapshot::now();
+    let result = f();
+    let delta = before.elapsed();
+    drop(scope);
+    (result, delta)
 }
 
 /// The counters at one moment.

@@ -101,8 +101,8 @@ pub use wakers::{noop_waker, poll_once, CountingWaker};
 
 // Helpers for the `mpmc` tests (usable by any test).
 pub use counting_alloc::{
-    all_threads_bytes, alloc_test_lock, count_this_thread, AllocGate, AllocSnapshot, CountScope,
-    CountingAlloc,
+    all_threads_bytes, alloc_test_lock, count_this_thread, counted, AllocGate, AllocSnapshot,
+    CountScope, CountingAlloc,
 };
 pub use hostile_wakers::{panics, quietly, Bomb, HostileWaker, HOSTILE};
 pub use ledger::{Ledger, LedgerMsg};

@@ -19,8 +19,8 @@ use std::thread;
 use futures::{SinkExt, StreamExt};
 use mpmc::RecvFuture;
 use oneshot_tests::{
-    alloc_test_lock, join_within, noop_waker, poll_pinned, AllocSnapshot, CountScope,
-    CountingAlloc, CountingWaker, Watchdog, HANG_LIMIT,
+    alloc_test_lock, counted, join_within, noop_waker, poll_pinned, AllocSnapshot, CountingAlloc,
+    CountingWaker, Watchdog, HANG_LIMIT,
 };
 
 #[global_allocator]
@@ -36,16 +36,6 @@ const fn count(native: usize) -> usize {
     } else {
         native
     }
-}
-
-/// Runs `f` with this thread counted and returns what it allocated.
-fn counted<R>(f: impl FnOnce() -> R) -> (R, AllocSnapshot) {
-    let scope = CountScope::new();
-    let before = AllocSnapshot::now();
-    let result = f();
-    let delta = before.elapsed();
-    drop(scope);
-    (result, delta)
 }
 
 #[test]

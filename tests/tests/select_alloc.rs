@@ -14,8 +14,7 @@ use std::thread;
 
 use mpmc::{select, Select};
 use oneshot_tests::{
-    alloc_test_lock, poll_pinned, AllocSnapshot, CountScope, CountingAlloc, CountingWaker,
-    Watchdog, HANG_LIMIT,
+    alloc_test_lock, counted, poll_pinned, CountingAlloc, CountingWaker, Watchdog, HANG_LIMIT,
 };
 
 #[global_allocator]
@@ -27,16 +26,6 @@ fn rounds() -> u32 {
     } else {
         2000
     }
-}
-
-/// Runs `f` with this thread counted and returns what it allocated.
-fn counted<R>(f: impl FnOnce() -> R) -> (R, AllocSnapshot) {
-    let scope = CountScope::new();
-    let before = AllocSnapshot::now();
-    let result = f();
-    let delta = before.elapsed();
-    drop(scope);
-    (result, delta)
 }
 
 #[test]
