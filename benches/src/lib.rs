@@ -23,6 +23,7 @@
 //! gets a stand-in, the adapter says so in [`Channel::NOTES`].
 
 pub mod channels;
+pub mod harness;
 pub mod queues;
 pub mod scenarios;
 pub mod worker;

@@ -55,21 +55,29 @@
 //! each run, and reports the medians.
 
 use std::fmt::Write as _;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-#[path = "../broadcast/counting.rs"]
-mod counting;
+use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::cli::Options;
+use oneshot_benches::harness::counting::{Allocated, Counting};
+use oneshot_benches::harness::cpu::process_cpu_time;
+use oneshot_benches::harness::report::{
+    command_output, cpu_model, date, json_list, json_number, json_string, load_average,
+    rustc_version,
+};
+use oneshot_benches::harness::stats::{geometric_mean, Spread};
+
 #[path = "../broadcast/peers.rs"]
 mod peers;
 
-use counting::{Allocated, Counting};
 use peers::{with_peer, Big, Got, Msg, Peer, BACKPRESSURE, LOSSY};
 
+// Process-wide counts only: no run reads a thread's own.
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: Counting<false> = Counting;
 
 // ---------------------------------------------------------------------------
 // The cells.
@@ -191,26 +199,8 @@ fn cells() -> Vec<Cell> {
     all
 }
 
-fn find_cell(id: &str) -> Option<Cell> {
-    cells().into_iter().find(|c| c.id() == id)
-}
-
 // ---------------------------------------------------------------------------
 // One run (the child).
-
-/// User + system CPU time of the whole process so far.
-fn process_cpu_time() -> Duration {
-    // SAFETY: `rusage` is plain integers; all-zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable `rusage`; RUSAGE_SELF is a valid
-    // `who`.
-    let got = unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
-    assert_eq!(got, 0, "getrusage failed");
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
 
 /// The clocks and the allocation counter of one run.
 struct Clock {
@@ -489,41 +479,6 @@ fn supports(cell: &Cell, peer: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// Exit codes of a child run.
-const EXIT_FAILED: u8 = 3;
-const EXIT_UNSUPPORTED: u8 = 4;
-
-fn child(id: &str, peer: &str, n: &str) -> ExitCode {
-    let Some(cell) = find_cell(id) else {
-        eprintln!("no cell {id:?} (see --list)");
-        return ExitCode::from(2);
-    };
-    let Ok(n) = n.parse::<u64>() else {
-        eprintln!("N must be a number, not {n:?}");
-        return ExitCode::from(2);
-    };
-    match run_one(&cell, peer, n) {
-        None => ExitCode::from(EXIT_UNSUPPORTED),
-        Some(Ok(o)) => {
-            println!(
-                "ok {} {} {} {} {} {} {}",
-                o.elapsed.wall.as_nanos(),
-                o.elapsed.cpu.as_nanos(),
-                o.sent,
-                o.delivered,
-                o.lagged,
-                o.elapsed.allocated.bytes,
-                o.elapsed.allocated.allocs
-            );
-            ExitCode::SUCCESS
-        }
-        Some(Err(why)) => {
-            println!("{why}");
-            ExitCode::from(EXIT_FAILED)
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Memory in process: creation and joining.
 
@@ -609,82 +564,22 @@ struct Run {
     allocs: f64,
 }
 
-/// One peer's results for one cell.
-#[derive(Debug, Default)]
-struct Results {
-    runs: Vec<Run>,
-    /// "n/a", "hang", "lost ...", "miscount ...", "panic ..." (the first
-    /// failure), if any.
-    status: Option<String>,
-}
-
-impl Results {
-    fn median(&self, f: impl Fn(&Run) -> f64) -> Option<f64> {
-        if self.runs.is_empty() {
-            return None;
-        }
-        let v: Vec<f64> = self.runs.iter().map(f).collect();
-        Some(median(&v))
-    }
-    fn min_max(&self, f: impl Fn(&Run) -> f64) -> (f64, f64) {
-        self.runs
-            .iter()
-            .map(f)
-            .fold((f64::INFINITY, 0.0), |(lo, hi), x| (lo.min(x), hi.max(x)))
-    }
-    /// Usable for a ratio: runs and no failure.
-    fn ok(&self) -> bool {
-        !self.runs.is_empty() && self.status.is_none()
-    }
-}
+/// One peer's results for one cell; its status: "n/a", "hang", "lost
+/// ...", "miscount ...", "panic ..." (the first failure), if any.
+type Results = oneshot_benches::harness::stats::Results<Run>;
 
 type Row = (Cell, u64, Vec<(&'static str, Results)>);
 
-struct Options {
-    runs: usize,
-    scale: f64,
-    filter: Vec<String>,
-    peers: Option<Vec<String>>,
-    timeout: Duration,
-    json: Option<String>,
-    markdown: Option<String>,
+/// `--quick`, the CI smoke: every cell once, at a twentieth of the messages
+/// (a few seconds in all); a later `--runs` or `--timeout` still counts.
+fn quick(o: &mut Options) {
+    o.runs = 1;
+    o.scale = 0.05;
+    o.timeout = Duration::from_secs(10);
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        runs: 5,
-        scale: 1.0,
-        filter: Vec::new(),
-        peers: None,
-        timeout: Duration::from_secs(20),
-        json: None,
-        markdown: None,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--runs" => o.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
-            "--scale" => o.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?,
-            "--quick" => {
-                // The CI smoke: every cell once, at a twentieth of the
-                // messages (a few seconds in all).
-                o.runs = 1;
-                o.scale = 0.05;
-                o.timeout = Duration::from_secs(10);
-            }
-            "--filter" => o.filter.push(value()?),
-            "--peers" => o.peers = Some(value()?.split(',').map(str::to_owned).collect()),
-            "--timeout" => {
-                o.timeout = Duration::from_secs_f64(
-                    value()?.parse().map_err(|e| format!("--timeout: {e}"))?,
-                )
-            }
-            "--json" => o.json = Some(value()?),
-            "--markdown" => o.markdown = Some(value()?),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
+    let o = Options::parse(args, Duration::from_secs(20), Some(quick), true)?;
     if o.runs == 0 {
         return Err("--runs must be at least 1".to_owned());
     }
@@ -699,88 +594,18 @@ fn spawn_run(
     receivers: usize,
     timeout: Duration,
 ) -> Result<Run, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
-        .args(["--child", id, peer, &n.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait().map_err(|e| format!("wait: {e}"))? {
-            Some(status) => break status,
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("hang (killed after {} s)", timeout.as_secs()));
-            }
-            None => thread::sleep(Duration::from_millis(2)),
-        }
-    };
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("output: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match status.code() {
-        Some(0) => {
-            let words: Vec<f64> = stdout
-                .split_whitespace()
-                .skip(1)
-                .map(|w| w.parse().map_err(|_| format!("bad output {stdout:?}")))
-                .collect::<Result<_, _>>()?;
-            let [wall, cpu, sent, delivered, _lagged, bytes, allocs] = words[..] else {
-                return Err(format!("bad output {stdout:?}"));
-            };
-            let per_receiver = sent * receivers as f64;
-            Ok(Run {
-                wall: wall / per_receiver,
-                cpu: cpu / per_receiver,
-                // A run where nothing was delivered counts one delivery.
-                wall_delivered: wall / delivered.max(1.0),
-                delivered: delivered / per_receiver,
-                bytes: bytes / sent,
-                allocs: allocs / sent,
-            })
-        }
-        Some(code) if code == i32::from(EXIT_FAILED) => Err(stdout.trim().to_owned()),
-        Some(code) if code == i32::from(EXIT_UNSUPPORTED) => Err("n/a".to_owned()),
-        _ => {
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| l.contains("panicked"))
-                .unwrap_or("");
-            Err(format!("panic ({status}) {last}").trim().to_owned())
-        }
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn median(runs: &[f64]) -> f64 {
-    let mut v = runs.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
+    let [wall, cpu, sent, delivered, _lagged, bytes, allocs] =
+        child::spawn_run(id, peer, n, timeout)?;
+    let per_receiver = sent * receivers as f64;
+    Ok(Run {
+        wall: wall / per_receiver,
+        cpu: cpu / per_receiver,
+        // A run where nothing was delivered counts one delivery.
+        wall_delivered: wall / delivered.max(1.0),
+        delivered: delivered / per_receiver,
+        bytes: bytes / sent,
+        allocs: allocs / sent,
+    })
 }
 
 /// A time as the tables print it: three significant figures or so.
@@ -792,18 +617,6 @@ fn ns(x: f64) -> String {
     }
 }
 
-/// The output of a command, trimmed, or "unknown".
-fn command_output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 /// Date, commit, toolchain and machine, one `key: value` a line.
 fn machine() -> Vec<(&'static str, String)> {
     let mut commit = command_output("git", &["rev-parse", "--short", "HEAD"]);
@@ -811,31 +624,19 @@ fn machine() -> Vec<(&'static str, String)> {
     if dirty != "unknown" {
         commit.push_str(" (mpmc/ modified)");
     }
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned());
     vec![
-        (
-            "date",
-            command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        ),
+        ("date", date()),
         ("commit", commit),
-        ("rustc", command_output("rustc", &["--version"])),
+        ("rustc", rustc_version()),
         (
             "cpus",
             thread::available_parallelism().map_or("unknown".to_owned(), |n| n.to_string()),
         ),
-        ("model", model),
-        ("load average at start", load),
+        ("model", cpu_model()),
+        (
+            "load average at start",
+            load_average().unwrap_or_else(|| "unknown".to_owned()),
+        ),
     ]
 }
 
@@ -873,12 +674,13 @@ fn verdict(results: &[(&'static str, Results)]) -> Option<Verdict> {
     let (peer, best, best_wall) = fastest_peer(results)?;
     let ours_wall = ours.median(|r| r.wall)?;
     let cpu = ours.median(|r| r.cpu)? / best.median(|r| r.cpu)?;
+    // Ours slower by the median cannot be faster in every run.
     let within = if ours_wall <= best_wall {
         "yes (fastest)"
-    } else if ours.min_max(|r| r.wall).0 <= best.min_max(|r| r.wall).1 {
-        "yes (ranges overlap)"
-    } else {
+    } else if Spread::of(ours.min_max(|r| r.wall), best.min_max(|r| r.wall)) == Spread::Slower {
         "no (slower in every run)"
+    } else {
+        "yes (ranges overlap)"
     };
     Some(Verdict {
         peer,
@@ -897,19 +699,6 @@ fn ratio(a: f64, b: f64) -> f64 {
     } else {
         a / b
     }
-}
-
-/// A number for the JSON file: `null` where it is not finite.
-fn json_number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.3}")
-    } else {
-        "null".to_owned()
-    }
-}
-
-fn geometric_mean(ratios: &[f64]) -> f64 {
-    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
 }
 
 /// The geometric mean of ours / fastest peer over the cells of one group,
@@ -1252,43 +1041,17 @@ const NOTES: &str = "
 
 fn parent(o: &Options) -> ExitCode {
     let header = machine();
-    let selected: Vec<Cell> = cells()
-        .into_iter()
-        .filter(|c| o.filter.is_empty() || o.filter.iter().any(|f| c.id().contains(f.as_str())))
-        .collect();
+    let selected: Vec<Cell> = cells().into_iter().filter(|c| o.wants(&c.id())).collect();
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     for cell in &selected {
         let id = cell.id();
-        let n = ((cell.messages() as f64 * o.scale) as u64).max(100);
-        let mut results: Vec<(&'static str, Results)> = cell
-            .peers()
-            .iter()
-            .copied()
-            .filter(|p| o.peers.as_ref().is_none_or(|ps| ps.iter().any(|q| q == p)))
-            .map(|p| {
-                let mut r = Results::default();
-                if !supports(cell, p) {
-                    r.status = Some("n/a".to_owned());
-                }
-                (p, r)
-            })
-            .collect();
+        let n = o.messages(cell.messages(), 100);
+        let mut results = peer_results(o, cell.peers(), |p| supports(cell, p));
         let cell_start = Instant::now();
-        for run in 0..o.runs {
-            // A rotated order each run, so no peer always goes first.
-            for k in 0..results.len() {
-                let i = (k + run) % results.len();
-                let (peer, r) = &mut results[i];
-                if r.status.is_some() {
-                    continue;
-                }
-                match spawn_run(&id, peer, n, cell.receivers, o.timeout) {
-                    Ok(run) => r.runs.push(run),
-                    Err(why) => r.status = Some(why),
-                }
-            }
-        }
+        run_rotated(&mut results, o.runs, |peer| {
+            spawn_run(&id, peer, n, cell.receivers, o.timeout)
+        });
         let mut line = format!("{id:<40} n={n:<7}");
         for (peer, r) in &results {
             let _ = write!(
@@ -1334,21 +1097,17 @@ fn parent(o: &Options) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn json_list(runs: &[Run], f: impl Fn(&Run) -> f64) -> String {
-    let v: Vec<String> = runs
-        .iter()
-        .map(|r| {
-            // Shares (delivered) are often below 0.1 %: six decimals for
-            // those, three for nanoseconds and bytes.
-            let x = f(r);
-            if x.abs() < 1.0 && x.is_finite() {
-                format!("{x:.6}")
-            } else {
-                json_number(x)
-            }
-        })
-        .collect();
-    format!("[{}]", v.join(", "))
+fn json_runs(runs: &[Run], f: impl Fn(&Run) -> f64) -> String {
+    json_list(runs.iter().map(|r| {
+        // Shares (delivered) are often below 0.1 %: six decimals for
+        // those, three for nanoseconds and bytes.
+        let x = f(r);
+        if x.abs() < 1.0 && x.is_finite() {
+            format!("{x:.6}")
+        } else {
+            json_number(x)
+        }
+    }))
 }
 
 fn json(
@@ -1388,12 +1147,12 @@ fn json(
                 "{}{}: {{\"wall_ns\": {}, \"cpu_ns\": {}, \"wall_ns_per_delivered\": {}, \"delivered\": {}, \"bytes_per_message\": {}, \"allocs_per_message\": {}, \"status\": {status}}}",
                 if j == 0 { "" } else { ", " },
                 json_string(peer),
-                json_list(&r.runs, |x| x.wall),
-                json_list(&r.runs, |x| x.cpu),
-                json_list(&r.runs, |x| x.wall_delivered),
-                json_list(&r.runs, |x| x.delivered),
-                json_list(&r.runs, |x| x.bytes),
-                json_list(&r.runs, |x| x.allocs),
+                json_runs(&r.runs, |x| x.wall),
+                json_runs(&r.runs, |x| x.cpu),
+                json_runs(&r.runs, |x| x.wall_delivered),
+                json_runs(&r.runs, |x| x.delivered),
+                json_runs(&r.runs, |x| x.bytes),
+                json_runs(&r.runs, |x| x.allocs),
             );
         }
         out.push('}');
@@ -1432,28 +1191,31 @@ fn json(
     out
 }
 
+/// The child's run, as it prints it: see [`child::Bin::run_one`].
+fn child_run(cell: &Cell, peer: &str, n: u64) -> Option<Result<String, String>> {
+    let o = run_one(cell, peer, n)?;
+    Some(o.map(|o| {
+        format!(
+            "{} {} {} {} {} {} {}",
+            o.elapsed.wall.as_nanos(),
+            o.elapsed.cpu.as_nanos(),
+            o.sent,
+            o.delivered,
+            o.lagged,
+            o.elapsed.allocated.bytes,
+            o.elapsed.allocated.allocs
+        )
+    }))
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--child") => {
-            let [_, id, peer, n] = args.as_slice() else {
-                eprintln!("usage: broadcast --child ID PEER N");
-                return ExitCode::from(2);
-            };
-            child(id, peer, n)
-        }
-        Some("--list") => {
-            for cell in cells() {
-                println!("{}", cell.id());
-            }
-            ExitCode::SUCCESS
-        }
-        _ => match parse_options(&args) {
-            Ok(o) => parent(&o),
-            Err(e) => {
-                eprintln!("broadcast: {e}");
-                ExitCode::from(2)
-            }
-        },
+    child::Bin {
+        name: "broadcast",
+        row: "cell",
+        cells,
+        id: Cell::id,
+        run_one: child_run,
+        parent: |args| Ok(parent(&parse_options(args)?)),
     }
+    .main()
 }

@@ -53,45 +53,20 @@
 
 use std::fmt::Write as _;
 use std::future::Future;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use oneshot::oneshot_reply;
+use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::cli::Options;
+use oneshot_benches::harness::cpu::process_cpu_time;
+use oneshot_benches::harness::message::{Big, Message};
+use oneshot_benches::harness::report::{json_list, json_string};
+use oneshot_benches::harness::stats::median;
 use oneshot_benches::queues::{Cap, Queue, QUEUES};
 use oneshot_benches::with_queue;
-
-/// A message: made from a key, which the receivers add up.
-trait Message: Send + Unpin + 'static {
-    fn new(key: u64) -> Self;
-    fn key(&self) -> u64;
-}
-
-impl Message for u64 {
-    #[inline]
-    fn new(key: u64) -> Self {
-        key
-    }
-    #[inline]
-    fn key(&self) -> u64 {
-        *self
-    }
-}
-
-/// The 256-byte message.
-struct Big([u64; 32]);
-
-impl Message for Big {
-    #[inline]
-    fn new(key: u64) -> Self {
-        Big([key; 32])
-    }
-    #[inline]
-    fn key(&self) -> u64 {
-        self.0[31]
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -304,10 +279,6 @@ fn cases() -> Vec<Case> {
     all
 }
 
-fn find_case(id: &str) -> Option<Case> {
-    cases().into_iter().find(|c| c.id() == id)
-}
-
 // ---------------------------------------------------------------------------
 // One run (the child).
 
@@ -326,20 +297,6 @@ struct Elapsed {
 struct Clock {
     wall: Instant,
     cpu: Duration,
-}
-
-/// User + system CPU time of the whole process so far.
-fn process_cpu_time() -> Duration {
-    // SAFETY: `rusage` is plain integers; all-zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable `rusage`; RUSAGE_SELF is a valid
-    // `who`.
-    let got = unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
-    assert_eq!(got, 0, "getrusage failed");
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 impl Clock {
@@ -847,222 +804,56 @@ fn supports(case: &Case, peer: &str) -> bool {
     }
 }
 
-/// Exit codes of a child run.
-const EXIT_LOST: u8 = 3;
-const EXIT_UNSUPPORTED: u8 = 4;
-
-fn child(id: &str, peer: &str, n: &str) -> ExitCode {
-    let Some(case) = find_case(id) else {
-        eprintln!("no case {id:?} (see --list)");
-        return ExitCode::from(2);
-    };
-    let Ok(n) = n.parse::<u64>() else {
-        eprintln!("N must be a number, not {n:?}");
-        return ExitCode::from(2);
-    };
-    match run_one(&case, peer, n) {
-        None => ExitCode::from(EXIT_UNSUPPORTED),
-        Some(Outcome::Ok(elapsed, messages)) => {
-            println!(
-                "ok {} {messages} {}",
-                elapsed.wall.as_nanos(),
-                elapsed.cpu.as_nanos()
-            );
-            ExitCode::SUCCESS
-        }
-        Some(Outcome::Lost {
-            received,
-            expected,
-            sum,
-            expected_sum,
-        }) => {
-            println!(
-                "lost received {received} of {expected}, key sum {sum} (expected {expected_sum})"
-            );
-            ExitCode::from(EXIT_LOST)
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The parent: every case, every peer, every run.
 
-/// One peer's results for one case.
-#[derive(Debug, Default)]
-struct Cell {
-    /// Wall ns per message of each successful run.
-    runs: Vec<f64>,
-    /// CPU ns per message (user + system, every thread of the process) of
-    /// the same runs.
-    cpu_runs: Vec<f64>,
-    /// "n/a", "hang", "lost ...", "panic ..." (the first failure), if any.
-    status: Option<String>,
+/// One run's figures: wall ns per message, and CPU ns per message (user +
+/// system, every thread of the process) of the same run.
+#[derive(Debug, Clone, Copy)]
+struct PerMessage {
+    wall: f64,
+    cpu: f64,
 }
+
+/// One peer's results for one case; its status: "n/a", "hang", "lost ...",
+/// "panic ..." (the first failure), if any.
+type Cell = oneshot_benches::harness::stats::Results<PerMessage>;
 
 /// A finished case: its messages per run and each peer's results.
 type Row = (Case, u64, Vec<(&'static str, Cell)>);
 
-struct Options {
-    runs: usize,
-    scale: f64,
-    filter: Vec<String>,
-    peers: Option<Vec<String>>,
-    timeout: Duration,
-    json: Option<String>,
-}
-
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        runs: 5,
-        scale: 1.0,
-        filter: Vec::new(),
-        peers: None,
-        timeout: Duration::from_secs(30),
-        json: None,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--runs" => o.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
-            "--scale" => o.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?,
-            "--filter" => o.filter.push(value()?),
-            "--peers" => o.peers = Some(value()?.split(',').map(str::to_owned).collect()),
-            "--timeout" => {
-                o.timeout = Duration::from_secs_f64(
-                    value()?.parse().map_err(|e| format!("--timeout: {e}"))?,
-                )
-            }
-            "--json" => o.json = Some(value()?),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(o)
-}
-
 /// Runs one child; wall and CPU ns per message, or the failure to report.
-fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<(f64, f64), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
-        .args(["--child", id, peer, &n.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait().map_err(|e| format!("wait: {e}"))? {
-            Some(status) => break status,
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("hang (killed after {} s)", timeout.as_secs()));
-            }
-            None => thread::sleep(Duration::from_millis(2)),
-        }
-    };
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("output: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match status.code() {
-        Some(0) => {
-            let mut words = stdout.split_whitespace().skip(1);
-            let ns: f64 = words
-                .next()
-                .and_then(|w| w.parse().ok())
-                .ok_or("bad output")?;
-            let messages: f64 = words
-                .next()
-                .and_then(|w| w.parse().ok())
-                .ok_or("bad output")?;
-            let cpu_ns: f64 = words
-                .next()
-                .and_then(|w| w.parse().ok())
-                .ok_or("bad output")?;
-            Ok((ns / messages, cpu_ns / messages))
-        }
-        Some(code) if code == i32::from(EXIT_LOST) => Err(stdout.trim().to_owned()),
-        Some(code) if code == i32::from(EXIT_UNSUPPORTED) => Err("n/a".to_owned()),
-        _ => {
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| l.contains("panicked"))
-                .unwrap_or("");
-            Err(format!("panic ({status}) {last}").trim().to_owned())
-        }
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<PerMessage, String> {
+    let [ns, messages, cpu_ns] = child::spawn_run(id, peer, n, timeout)?;
+    Ok(PerMessage {
+        wall: ns / messages,
+        cpu: cpu_ns / messages,
+    })
 }
 
 fn parent(o: &Options) -> ExitCode {
-    let selected: Vec<Case> = cases()
-        .into_iter()
-        .filter(|c| o.filter.is_empty() || o.filter.iter().any(|f| c.id().contains(f.as_str())))
-        .collect();
+    let selected: Vec<Case> = cases().into_iter().filter(|c| o.wants(&c.id())).collect();
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     for case in &selected {
         let id = case.id();
-        let n = ((case.messages() as f64 * o.scale) as u64).max(100);
-        let peers: Vec<&'static str> = case
-            .peers()
-            .iter()
-            .copied()
-            .filter(|p| o.peers.as_ref().is_none_or(|ps| ps.iter().any(|q| q == p)))
-            .collect();
-        let mut cells: Vec<(&'static str, Cell)> = peers
-            .iter()
-            .map(|&p| {
-                let mut cell = Cell::default();
-                if !supports(case, p) {
-                    cell.status = Some("n/a".to_owned());
-                }
-                (p, cell)
-            })
-            .collect();
+        let n = o.messages(case.messages(), 100);
+        let mut cells = peer_results(o, case.peers(), |p| supports(case, p));
         let case_start = Instant::now();
-        for run in 0..o.runs {
-            // A rotated order each run, so no channel always goes first.
-            for k in 0..cells.len() {
-                let i = (k + run) % cells.len();
-                let (peer, cell) = &mut cells[i];
-                if cell.status.is_some() {
-                    continue;
-                }
-                match spawn_run(&id, peer, n, o.timeout) {
-                    Ok((ns, cpu)) => {
-                        cell.runs.push(ns);
-                        cell.cpu_runs.push(cpu);
-                    }
-                    Err(why) => cell.status = Some(why),
-                }
-            }
-        }
+        run_rotated(&mut cells, o.runs, |peer| {
+            spawn_run(&id, peer, n, o.timeout)
+        });
         let mut line = format!("{id:<34} n={n:<7}");
         for (peer, cell) in &cells {
             let shown = match &cell.status {
                 Some(s) if cell.runs.is_empty() => {
                     s.split_whitespace().next().unwrap_or("").to_owned()
                 }
-                _ => format!("{:.0}/{:.0}", median(&cell.runs), median(&cell.cpu_runs)),
+                _ => format!(
+                    "{:.0}/{:.0}",
+                    median(&cell.values(|r| r.wall)),
+                    median(&cell.values(|r| r.cpu))
+                ),
             };
             let _ = write!(line, " {peer}={shown}");
         }
@@ -1106,20 +897,17 @@ fn parent(o: &Options) -> ExitCode {
                 json_string(&case.id())
             );
             for (j, (peer, cell)) in cells.iter().enumerate() {
-                let runs: Vec<String> = cell.runs.iter().map(|r| format!("{r:.3}")).collect();
-                let cpu_runs: Vec<String> =
-                    cell.cpu_runs.iter().map(|r| format!("{r:.3}")).collect();
+                let runs = json_list(cell.runs.iter().map(|r| format!("{:.3}", r.wall)));
+                let cpu_runs = json_list(cell.runs.iter().map(|r| format!("{:.3}", r.cpu)));
                 let status = cell
                     .status
                     .as_deref()
                     .map_or("null".to_owned(), json_string);
                 let _ = write!(
                     out,
-                    "{}{}: {{\"runs\": [{}], \"cpu_runs\": [{}], \"status\": {status}}}",
+                    "{}{}: {{\"runs\": {runs}, \"cpu_runs\": {cpu_runs}, \"status\": {status}}}",
                     if j == 0 { "" } else { ", " },
                     json_string(peer),
-                    runs.join(", "),
-                    cpu_runs.join(", ")
                 );
             }
             out.push_str(if k + 1 == rows.len() { "}}\n" } else { "}},\n" });
@@ -1139,38 +927,36 @@ fn parent(o: &Options) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn median(runs: &[f64]) -> f64 {
-    let mut v = runs.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
+/// The child's run, as it prints it: see [`child::Bin::run_one`].
+fn child_run(case: &Case, peer: &str, n: u64) -> Option<Result<String, String>> {
+    Some(match run_one(case, peer, n)? {
+        Outcome::Ok(elapsed, messages) => Ok(format!(
+            "{} {messages} {}",
+            elapsed.wall.as_nanos(),
+            elapsed.cpu.as_nanos()
+        )),
+        Outcome::Lost {
+            received,
+            expected,
+            sum,
+            expected_sum,
+        } => Err(format!(
+            "lost received {received} of {expected}, key sum {sum} (expected {expected_sum})"
+        )),
+    })
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--child") => {
-            let [_, id, peer, n] = args.as_slice() else {
-                eprintln!("usage: matrix --child ID PEER N");
-                return ExitCode::from(2);
-            };
-            child(id, peer, n)
-        }
-        Some("--list") => {
-            for case in cases() {
-                println!("{}", case.id());
-            }
-            ExitCode::SUCCESS
-        }
-        _ => match parse_options(&args) {
-            Ok(o) => parent(&o),
-            Err(e) => {
-                eprintln!("matrix: {e}");
-                ExitCode::from(2)
-            }
+    child::Bin {
+        name: "matrix",
+        row: "case",
+        cells: cases,
+        id: Case::id,
+        run_one: child_run,
+        parent: |args| {
+            let o = Options::parse(args, Duration::from_secs(30), None, false)?;
+            Ok(parent(&o))
         },
     }
+    .main()
 }

@@ -57,28 +57,35 @@
 //! never dropped.
 
 use std::fmt::Write as _;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::cli::Options;
+use oneshot_benches::harness::counting::{self, Allocated, Counting};
+use oneshot_benches::harness::cpu::process_cpu_time;
+use oneshot_benches::harness::report::{
+    command_output, cpu_model, date, json_list, json_string, load_average, rustc_version,
+};
+use oneshot_benches::harness::stats::{median, Spread};
+
 #[path = "../select/chans.rs"]
 mod chans;
-#[path = "../select/counting.rs"]
-mod counting;
 #[path = "../select/loops.rs"]
 mod loops;
 
 use chans::{AsyncChan, AsyncChannel, Flume, Kanal, Ours, SyncChan};
-use counting::{Allocated, Counting};
 use loops::{
     AsyncSel, CrossbeamMacro, CrossbeamSelect, FlumeSelector, OursBuilder, OursMacro, SyncSel,
     Tally, TokioSelect, DONE,
 };
 
+// Per thread too: the selecting thread's own allocations are reported.
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: Counting<true> = Counting;
 
 // ---------------------------------------------------------------------------
 // The cells.
@@ -206,20 +213,6 @@ fn cells() -> Vec<Cell> {
 
 // ---------------------------------------------------------------------------
 // One run (the child).
-
-/// User + system CPU time of the whole process so far.
-fn process_cpu_time() -> Duration {
-    // SAFETY: `rusage` is plain integers; all-zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable `rusage`; RUSAGE_SELF is a valid
-    // `who`.
-    let got = unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
-    assert_eq!(got, 0, "getrusage failed");
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
 
 /// A point in a run: wall clock, process CPU time, process allocations.
 #[derive(Debug, Clone, Copy)]
@@ -719,208 +712,68 @@ fn supports(cell: &Cell, peer: &str) -> bool {
     }
 }
 
-const EXIT_LOST: u8 = 3;
-const EXIT_UNSUPPORTED: u8 = 4;
-
-fn child(id: &str, peer: &str, n: &str) -> ExitCode {
-    let Some(cell) = cells().into_iter().find(|c| c.id() == id) else {
-        eprintln!("no cell {id:?} (see --list)");
-        return ExitCode::from(2);
-    };
-    let Ok(n) = n.parse::<u64>() else {
-        eprintln!("N must be a number, not {n:?}");
-        return ExitCode::from(2);
-    };
-    match run_one(&cell, peer, n) {
-        None => ExitCode::from(EXIT_UNSUPPORTED),
-        Some(Ok(m)) => {
-            println!(
-                "ok {} {} {} {} {} {}",
-                m.wall.as_nanos(),
-                m.selects,
-                m.cpu.as_nanos(),
-                m.alloc.allocs,
-                m.alloc.bytes,
-                m.own_allocs.map_or(-1, |a| a as i64)
-            );
-            ExitCode::SUCCESS
-        }
-        Some(Err(why)) => {
-            println!("{why}");
-            ExitCode::from(EXIT_LOST)
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The parent.
 
-/// One peer's results for one cell (per select: each moves one message).
-#[derive(Debug, Default)]
-struct Results {
-    wall: Vec<f64>,
-    cpu: Vec<f64>,
-    allocs: Vec<f64>,
-    bytes: Vec<f64>,
-    /// The selecting thread's own allocations per select (`sync` only).
-    own_allocs: Vec<f64>,
-    /// "n/a", "hang ...", "lost ...", "panic ..." (the first failure).
-    status: Option<String>,
-}
-
-impl Results {
-    fn ok(&self) -> bool {
-        !self.wall.is_empty() && self.status.is_none()
-    }
-}
-
-type Row = (Cell, u64, Vec<(&'static str, Results)>);
-
-struct Options {
-    runs: usize,
-    scale: f64,
-    quick: bool,
-    filter: Vec<String>,
-    peers: Option<Vec<String>>,
-    timeout: Duration,
-    json: Option<String>,
-    markdown: Option<String>,
-}
-
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        runs: 5,
-        scale: 1.0,
-        quick: false,
-        filter: Vec::new(),
-        peers: None,
-        timeout: Duration::from_secs(10),
-        json: None,
-        markdown: None,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--runs" => o.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
-            "--scale" => o.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?,
-            "--quick" => o.quick = true,
-            "--filter" => o.filter.push(value()?),
-            "--peers" => o.peers = Some(value()?.split(',').map(str::to_owned).collect()),
-            "--timeout" => {
-                o.timeout = Duration::from_secs_f64(
-                    value()?.parse().map_err(|e| format!("--timeout: {e}"))?,
-                )
-            }
-            "--json" => o.json = Some(value()?),
-            "--markdown" => o.markdown = Some(value()?),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    if o.quick {
-        // CI smoke: one run of each cell at 2 % of the messages, no
-        // current-thread cells; well under 20 s on 2 CPUs.
-        o.runs = 1;
-        o.scale = 0.02;
-        o.timeout = Duration::from_secs(3);
-    }
-    Ok(o)
-}
-
 /// What a successful child printed, per select.
+#[derive(Debug, Clone, Copy)]
 struct PerSelect {
     wall: f64,
     cpu: f64,
     allocs: f64,
     bytes: f64,
+    /// The selecting thread's own allocations per select (`sync` only).
     own_allocs: Option<f64>,
 }
 
+/// One peer's results for one cell (per select: each moves one message);
+/// its status: "n/a", "hang ...", "lost ...", "panic ..." (the first
+/// failure).
+type Results = oneshot_benches::harness::stats::Results<PerSelect>;
+
+/// The median of one figure; NaN without runs.
+fn median_of(r: &Results, f: impl Fn(&PerSelect) -> f64) -> f64 {
+    median(&r.values(f))
+}
+
+/// The selecting thread's own allocations per select of every run (none
+/// outside `sync`).
+fn own_allocs(r: &Results) -> Vec<f64> {
+    r.runs.iter().filter_map(|m| m.own_allocs).collect()
+}
+
+type Row = (Cell, u64, Vec<(&'static str, Results)>);
+
+/// `--quick`, the CI smoke: one run of each cell at 2 % of the messages, no
+/// current-thread cells; well under 20 s on 2 CPUs. It wins over `--runs`,
+/// `--scale` and `--timeout` wherever it stands.
+fn quick(o: &mut Options) {
+    o.runs = 1;
+    o.scale = 0.02;
+    o.timeout = Duration::from_secs(3);
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::parse(args, Duration::from_secs(10), Some(quick), true)?;
+    if o.quick {
+        quick(&mut o);
+    }
+    Ok(o)
+}
+
 fn spawn_run(id: &str, peer: &str, n: u64, timeout: Duration) -> Result<PerSelect, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
-        .args(["--child", id, peer, &n.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait().map_err(|e| format!("wait: {e}"))? {
-            Some(status) => break status,
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("hang (killed after {} s)", timeout.as_secs()));
-            }
-            None => thread::sleep(Duration::from_millis(2)),
-        }
-    };
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("output: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match status.code() {
-        Some(0) => {
-            let nums: Vec<f64> = stdout
-                .split_whitespace()
-                .skip(1)
-                .map(|w| w.parse().map_err(|_| "bad output".to_owned()))
-                .collect::<Result<_, _>>()?;
-            let [wall, selects, cpu, allocs, bytes, own] = nums[..] else {
-                return Err("bad output".to_owned());
-            };
-            Ok(PerSelect {
-                wall: wall / selects,
-                cpu: cpu / selects,
-                allocs: allocs / selects,
-                bytes: bytes / selects,
-                own_allocs: (own >= 0.0).then_some(own / selects),
-            })
-        }
-        Some(code) if code == i32::from(EXIT_LOST) => Err(stdout.trim().to_owned()),
-        Some(code) if code == i32::from(EXIT_UNSUPPORTED) => Err("n/a".to_owned()),
-        _ => {
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| l.contains("panicked"))
-                .unwrap_or("");
-            Err(format!("panic ({status}) {last}").trim().to_owned())
-        }
-    }
+    let [wall, selects, cpu, allocs, bytes, own] = child::spawn_run(id, peer, n, timeout)?;
+    Ok(PerSelect {
+        wall: wall / selects,
+        cpu: cpu / selects,
+        allocs: allocs / selects,
+        bytes: bytes / selects,
+        own_allocs: (own >= 0.0).then_some(own / selects),
+    })
 }
 
-fn median(runs: &[f64]) -> f64 {
-    let mut v = runs.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_list(v: &[f64]) -> String {
-    let items: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
-    format!("[{}]", items.join(", "))
+fn json_values(v: &[f64]) -> String {
+    json_list(v.iter().map(|x| format!("{x:.4}")))
 }
 
 /// Allocations per select as the tables show them: `-` for none, enough
@@ -950,59 +803,28 @@ fn parent(o: &Options) -> ExitCode {
     let selected: Vec<Cell> = cells()
         .into_iter()
         .filter(|c| !(o.quick && c.form == Form::AsyncCt))
-        .filter(|c| o.filter.is_empty() || o.filter.iter().any(|f| c.id().contains(f.as_str())))
+        .filter(|c| o.wants(&c.id()))
         .collect();
     let started = Instant::now();
     let commit_at_start = commit();
     let mut rows: Vec<Row> = Vec::new();
     for cell in &selected {
         let id = cell.id();
-        let n = ((cell.messages() as f64 * o.scale) as u64).max(200);
-        let mut results: Vec<(&'static str, Results)> = cell
-            .peers()
-            .iter()
-            .copied()
-            .filter(|p| o.peers.as_ref().is_none_or(|ps| ps.iter().any(|q| q == p)))
-            .map(|p| {
-                let mut r = Results::default();
-                if !supports(cell, p) {
-                    r.status = Some("n/a".to_owned());
-                }
-                (p, r)
-            })
-            .collect();
+        let n = o.messages(cell.messages(), 200);
+        let mut results = peer_results(o, cell.peers(), |p| supports(cell, p));
         let cell_start = Instant::now();
-        for run in 0..o.runs {
-            // A rotated order each run, so no peer always goes first.
-            for k in 0..results.len() {
-                let i = (k + run) % results.len();
-                let (peer, r) = &mut results[i];
-                if r.status.is_some() {
-                    continue;
-                }
-                match spawn_run(&id, peer, n, o.timeout) {
-                    Ok(m) => {
-                        r.wall.push(m.wall);
-                        r.cpu.push(m.cpu);
-                        r.allocs.push(m.allocs);
-                        r.bytes.push(m.bytes);
-                        if let Some(a) = m.own_allocs {
-                            r.own_allocs.push(a);
-                        }
-                    }
-                    Err(why) => r.status = Some(why),
-                }
-            }
-        }
+        run_rotated(&mut results, o.runs, |peer| {
+            spawn_run(&id, peer, n, o.timeout)
+        });
         let mut line = format!("{id:<30} n={n:<6}");
         for (peer, r) in &results {
             let shown = match &r.status {
                 Some(s) => s.split_whitespace().next().unwrap_or("").to_owned(),
                 None => format!(
                     "{}/{} a{}",
-                    ns(median(&r.wall)),
-                    ns(median(&r.cpu)),
-                    allocs(median(&r.allocs))
+                    ns(median_of(r, |m| m.wall)),
+                    ns(median_of(r, |m| m.cpu)),
+                    allocs(median_of(r, |m| m.allocs))
                 ),
             };
             let _ = write!(line, " {peer}={shown}");
@@ -1045,25 +867,10 @@ fn is_ours_select(peer: &str) -> bool {
     matches!(peer, "ours" | "ours-macro" | "ours-async")
 }
 
-/// The first line of a command's output, or "unknown".
-fn command_line(cmd: &str, args: &[&str]) -> String {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8(o.stdout)
-                .ok()
-                .and_then(|s| s.lines().next().map(str::to_owned))
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 /// `HEAD`'s short hash, with "(mpmc/ modified)" if the working tree's
 /// `mpmc/` differs from it.
 fn commit() -> String {
-    let mut commit = command_line("git", &["rev-parse", "--short", "HEAD"]);
+    let mut commit = command_output("git", &["rev-parse", "--short", "HEAD"]);
     if !Command::new("git")
         .args(["diff", "--quiet", "HEAD", "--", "mpmc"])
         .status()
@@ -1077,19 +884,9 @@ fn commit() -> String {
 /// Date, commit (at the start of the run: build right before it), CPU
 /// model, CPUs and load: the header of the summary.
 fn machine(commit_at_start: &str) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
+    let cpu = cpu_model();
     let cpus = thread::available_parallelism().map_or(0, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default();
+    let load = load_average().unwrap_or_default();
     let now = commit();
     let commit = if now == commit_at_start {
         now
@@ -1098,8 +895,8 @@ fn machine(commit_at_start: &str) -> String {
     };
     format!(
         "date: {}\ncommit: {commit}\nrustc: {}\nCPU: {cpu}, {cpus} CPUs (shared with other work: load average {load} at the end)\n",
-        command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        command_line("rustc", &["--version"]),
+        date(),
+        rustc_version(),
     )
 }
 
@@ -1121,11 +918,11 @@ fn to_json(rows: &[Row], o: &Options, seconds: f64) -> String {
                 "{}{}: {{\"wall_ns_per_select\": {}, \"cpu_ns_per_select\": {}, \"allocs_per_select\": {}, \"bytes_per_select\": {}, \"own_thread_allocs_per_select\": {}, \"status\": {status}}}",
                 if j == 0 { "" } else { ", " },
                 json_string(peer),
-                json_list(&r.wall),
-                json_list(&r.cpu),
-                json_list(&r.allocs),
-                json_list(&r.bytes),
-                json_list(&r.own_allocs),
+                json_values(&r.values(|m| m.wall)),
+                json_values(&r.values(|m| m.cpu)),
+                json_values(&r.values(|m| m.allocs)),
+                json_values(&r.values(|m| m.bytes)),
+                json_values(&own_allocs(r)),
             );
         }
         out.push_str(if k + 1 == rows.len() { "}}\n" } else { "}},\n" });
@@ -1143,7 +940,7 @@ fn best<'a>(results: &'a [(&'static str, Results)], names: &[&str]) -> Option<(&
     results
         .iter()
         .filter(|(p, r)| names.contains(p) && r.ok())
-        .map(|(p, r)| (*p, median(&r.wall)))
+        .map(|(p, r)| (*p, median_of(r, |m| m.wall)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -1151,16 +948,14 @@ fn best<'a>(results: &'a [(&'static str, Results)], names: &[&str]) -> Option<(&
 /// slower, or overlapping ranges (the median alone does not decide).
 fn spread(results: &[(&'static str, Results)], ours: &str, peer: &str) -> &'static str {
     let range = |name: &str| {
-        results.iter().find(|(p, _)| *p == name).map(|(_, r)| {
-            let lo = r.wall.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = r.wall.iter().copied().fold(0.0, f64::max);
-            (lo, hi)
-        })
+        results
+            .iter()
+            .find(|(p, _)| *p == name)
+            .map(|(_, r)| r.min_max(|m| m.wall))
     };
     match (range(ours), range(peer)) {
-        (Some((_, hi)), Some((lo, _))) if hi < lo => "faster in every run",
-        (Some((lo, _)), Some((_, hi))) if lo > hi => "slower in every run",
-        _ => "ranges overlap",
+        (Some(ours), Some(peer)) => Spread::of(ours, peer).label(),
+        _ => Spread::Overlap.label(),
     }
 }
 
@@ -1168,7 +963,7 @@ fn wall_of(results: &[(&'static str, Results)], name: &str) -> Option<f64> {
     results
         .iter()
         .find(|(p, r)| *p == name && r.ok())
-        .map(|(_, r)| median(&r.wall))
+        .map(|(_, r)| median_of(r, |m| m.wall))
 }
 
 fn to_markdown(rows: &[Row], o: &Options, seconds: f64, commit_at_start: &str) -> String {
@@ -1224,8 +1019,12 @@ fn to_markdown(rows: &[Row], o: &Options, seconds: f64, commit_at_start: &str) -
                         Some(s) if s == "n/a" => "n/a".to_owned(),
                         Some(s) => format!("**{}**", s.split(':').next().unwrap_or(s)),
                         None => {
-                            let a = allocs(median(&r.allocs));
-                            format!("{} / {} ({a})", ns(median(&r.wall)), ns(median(&r.cpu)))
+                            let a = allocs(median_of(r, |m| m.allocs));
+                            format!(
+                                "{} / {} ({a})",
+                                ns(median_of(r, |m| m.wall)),
+                                ns(median_of(r, |m| m.cpu))
+                            )
                         }
                     },
                 };
@@ -1282,13 +1081,14 @@ fn to_markdown(rows: &[Row], o: &Options, seconds: f64, commit_at_start: &str) -
     let mut own = String::new();
     for (cell, _, results) in rows {
         for (p, r) in results {
-            if !r.own_allocs.is_empty() && median(&r.own_allocs) > 0.0 {
+            let own_allocs = own_allocs(r);
+            if !own_allocs.is_empty() && median(&own_allocs) > 0.0 {
                 let _ = write!(
                     own,
                     "{}`{}` {p} {}",
                     if own.is_empty() { "" } else { "; " },
                     cell.id(),
-                    allocs(median(&r.own_allocs))
+                    allocs(median(&own_allocs))
                 );
             }
         }
@@ -1390,13 +1190,14 @@ fn targets(rows: &[Row]) -> String {
     let (mut worst, mut worst_own, mut worst_at) = (0.0f64, 0.0f64, String::new());
     for (cell, _, results) in rows {
         for (p, r) in results.iter().filter(|(p, r)| is_ours_select(p) && r.ok()) {
-            let a = median(&r.allocs);
+            let a = median_of(r, |m| m.allocs);
             if a > worst {
                 worst = a;
                 worst_at = format!("{} {p}", cell.id());
             }
-            if !r.own_allocs.is_empty() {
-                worst_own = worst_own.max(median(&r.own_allocs));
+            let own_allocs = own_allocs(r);
+            if !own_allocs.is_empty() {
+                worst_own = worst_own.max(median(&own_allocs));
             }
         }
     }
@@ -1414,28 +1215,30 @@ fn targets(rows: &[Row]) -> String {
     md
 }
 
+/// The child's run, as it prints it: see [`child::Bin::run_one`].
+fn child_run(cell: &Cell, peer: &str, n: u64) -> Option<Result<String, String>> {
+    let outcome = run_one(cell, peer, n)?;
+    Some(outcome.map(|m| {
+        format!(
+            "{} {} {} {} {} {}",
+            m.wall.as_nanos(),
+            m.selects,
+            m.cpu.as_nanos(),
+            m.alloc.allocs,
+            m.alloc.bytes,
+            m.own_allocs.map_or(-1, |a| a as i64)
+        )
+    }))
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--child") => {
-            let [_, id, peer, n] = args.as_slice() else {
-                eprintln!("usage: select --child ID PEER N");
-                return ExitCode::from(2);
-            };
-            child(id, peer, n)
-        }
-        Some("--list") => {
-            for cell in cells() {
-                println!("{}", cell.id());
-            }
-            ExitCode::SUCCESS
-        }
-        _ => match parse_options(&args) {
-            Ok(o) => parent(&o),
-            Err(e) => {
-                eprintln!("select: {e}");
-                ExitCode::from(2)
-            }
-        },
+    child::Bin {
+        name: "select",
+        row: "cell",
+        cells,
+        id: Cell::id,
+        run_one: child_run,
+        parent: |args| Ok(parent(&parse_options(args)?)),
     }
+    .main()
 }

@@ -4,40 +4,15 @@
 
 use std::future::Future;
 
+pub(crate) use oneshot_benches::harness::message::Big;
+use oneshot_benches::harness::message::Message;
+
 /// A message: made from a key, which the receivers check (order, count and
 /// sum). `Clone` is what a broadcast channel needs to give every receiver
 /// its copy.
-pub(crate) trait Msg: Clone + Send + Sync + Unpin + 'static {
-    fn new(key: u64) -> Self;
-    fn key(&self) -> u64;
-}
+pub(crate) trait Msg: Message + Clone + Sync {}
 
-impl Msg for u64 {
-    #[inline]
-    fn new(key: u64) -> Self {
-        key
-    }
-    #[inline]
-    fn key(&self) -> u64 {
-        *self
-    }
-}
-
-/// The 256-byte message: its clone copies 256 bytes, so a channel that
-/// clones once per receiver (and not a move for the last reader) pays for it.
-#[derive(Debug, Clone)]
-pub(crate) struct Big(pub(crate) [u64; 32]);
-
-impl Msg for Big {
-    #[inline]
-    fn new(key: u64) -> Self {
-        Big([key; 32])
-    }
-    #[inline]
-    fn key(&self) -> u64 {
-        self.0[31]
-    }
-}
+impl<M: Message + Clone + Sync> Msg for M {}
 
 /// What one receive gave.
 #[derive(Debug)]
