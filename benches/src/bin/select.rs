@@ -295,18 +295,22 @@ fn measured(start: Mark, sel: &SelEnd) -> Measured {
     }
 }
 
-fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
-    type C<S> = <S as SyncSel>::C;
-    let probe = <C<S> as SyncChan>::make(cell.cap)?;
-    drop(probe);
+/// The cell's channels, one per arm (`arms` receivers, or 2), senders and
+/// receivers apart; `None` if the peer lacks the cell's capacity.
+fn channels<T, R>(cell: &Cell, make: fn(usize) -> Option<(T, R)>) -> Option<(Vec<T>, Vec<R>)> {
     let arms = match cell.shape {
         Shape::Recv { arms, .. } => arms,
         Shape::Send2 | Shape::SendRecv => 2,
     };
-    let chans: Vec<_> = (0..arms)
-        .map(|_| <C<S> as SyncChan>::make(cell.cap).expect("made once"))
-        .collect();
-    let (txs, rxs): (Vec<_>, Vec<_>) = chans.into_iter().unzip();
+    let chans = (0..arms)
+        .map(|_| make(cell.cap))
+        .collect::<Option<Vec<_>>>()?;
+    Some(chans.into_iter().unzip())
+}
+
+fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
+    type C<S> = <S as SyncSel>::C;
+    let (txs, rxs) = channels(cell, <C<S> as SyncChan>::make)?;
     match cell.shape {
         Shape::Recv { arms, all } => {
             let producers = if all { arms } else { 1 };
@@ -396,8 +400,7 @@ fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
             let mut got = Tally::default();
             for c in consumers {
                 let t = c.join().expect("a consumer thread");
-                got.count += t.count;
-                got.sum = got.sum.wrapping_add(t.sum);
+                got.add_keys(&t);
             }
             Some(check_same("send arms", sel.sent, got).map(|()| measured(start, &sel)))
         }
@@ -456,8 +459,7 @@ fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
                     rest.take(Some(v));
                 }
                 let got_selects = got.selects;
-                got.count += rest.count;
-                got.sum = got.sum.wrapping_add(rest.sum);
+                got.add_keys(&rest);
                 (
                     SelEnd {
                         end,
@@ -516,17 +518,8 @@ impl Gate {
 
 fn run_async<S: AsyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
     type C<S> = <S as AsyncSel>::C;
-    let probe = <C<S> as AsyncChan>::make(cell.cap)?;
-    drop(probe);
+    let (txs, rxs) = channels(cell, <C<S> as AsyncChan>::make)?;
     let rt = runtime(cell.form);
-    let arms = match cell.shape {
-        Shape::Recv { arms, .. } => arms,
-        Shape::Send2 | Shape::SendRecv => 2,
-    };
-    let chans: Vec<_> = (0..arms)
-        .map(|_| <C<S> as AsyncChan>::make(cell.cap).expect("made once"))
-        .collect();
-    let (txs, rxs): (Vec<_>, Vec<_>) = chans.into_iter().unzip();
     let (open, gate) = tokio::sync::watch::channel(false);
     let gate = Gate(gate);
     let _enter = rt.enter();
@@ -601,8 +594,7 @@ fn run_async<S: AsyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
             let mut got = Tally::default();
             for c in consumers {
                 let t = rt.block_on(c).expect("a consumer task");
-                got.count += t.count;
-                got.sum = got.sum.wrapping_add(t.sum);
+                got.add_keys(&t);
             }
             Some(check_same("send arms", sel.sent, got).map(|()| measured(start, &sel)))
         }
@@ -649,8 +641,7 @@ fn run_async<S: AsyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
                     rest.take(Some(v));
                 }
                 let got_selects = got.selects;
-                got.count += rest.count;
-                got.sum = got.sum.wrapping_add(rest.sum);
+                got.add_keys(&rest);
                 (
                     SelEnd {
                         end,

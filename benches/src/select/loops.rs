@@ -48,6 +48,12 @@ impl Tally {
         }
         true
     }
+
+    /// Adds `other`'s keys (count and sum) to this tally's.
+    pub(crate) fn add_keys(&mut self, other: &Tally) {
+        self.count += other.count;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
 }
 
 /// What a select with a send arm and a receive arm completed.
@@ -107,6 +113,44 @@ fn take_ev(ev: Ev, key: &mut u64, sent: &mut Tally, got: &mut Tally) -> bool {
     }
 }
 
+// The blocking loops, each around one select of a peer (inlined, so each
+// peer's loop compiles as if written out).
+
+/// `recv2`/`recv4`: selects until `ends` end markers (or a disconnect).
+#[inline(always)]
+fn recv_loop(ends: u64, mut select: impl FnMut() -> Option<u64>) -> Tally {
+    let mut t = Tally::default();
+    while t.ends < ends && t.take(select()) {}
+    t
+}
+
+/// `send2`: offers keys `0..n`, each until a select sent it (or a
+/// disconnect).
+#[inline(always)]
+fn send_loop(n: u64, mut select: impl FnMut(u64) -> bool) -> Tally {
+    let mut t = Tally::default();
+    let mut key = 0;
+    while key < n {
+        if !t.take(select(key).then_some(key)) {
+            break;
+        }
+        key += 1;
+    }
+    t
+}
+
+/// `send_recv`: `n` selects over a send arm (keys `0..`) and a receive arm.
+#[inline(always)]
+fn send_recv_loop(n: u64, mut select: impl FnMut(u64) -> Ev) -> (Tally, Tally) {
+    let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
+    for _ in 0..n {
+        if !take_ev(select(key), &mut key, &mut sent, &mut got) {
+            break;
+        }
+    }
+    (sent, got)
+}
+
 // ---------------------------------------------------------------------------
 // Ours: the `Select` builder, reused across the loop where it can be (a
 // receive-only select); a select with a send arm is built per message (a
@@ -117,50 +161,34 @@ pub(crate) struct OursBuilder;
 impl SyncSel for OursBuilder {
     type C = Ours;
     fn recv2(rx: [&mpmc::Receiver<u64>; 2], ends: u64) -> Tally {
-        let mut t = Tally::default();
         let mut sel = mpmc::Select::new()
             .recv(rx[0], |r| r.ok())
             .recv(rx[1], |r| r.ok());
-        while t.ends < ends && t.take(sel.select()) {}
-        t
+        recv_loop(ends, || sel.select())
     }
     fn recv4(rx: [&mpmc::Receiver<u64>; 4], ends: u64) -> Tally {
-        let mut t = Tally::default();
         let mut sel = mpmc::Select::new()
             .recv(rx[0], |r| r.ok())
             .recv(rx[1], |r| r.ok())
             .recv(rx[2], |r| r.ok())
             .recv(rx[3], |r| r.ok());
-        while t.ends < ends && t.take(sel.select()) {}
-        t
+        recv_loop(ends, || sel.select())
     }
     fn send2(tx: [&mpmc::Sender<u64>; 2], n: u64) -> Tally {
-        let mut t = Tally::default();
-        let mut key = 0;
-        while key < n {
-            let ok = mpmc::Select::new()
+        send_loop(n, |key| {
+            mpmc::Select::new()
                 .send(tx[0], key, |r| r.is_ok())
                 .send(tx[1], key, |r| r.is_ok())
-                .select();
-            if !t.take(ok.then_some(key)) {
-                break;
-            }
-            key += 1;
-        }
-        t
+                .select()
+        })
     }
     fn send_recv(tx: &mpmc::Sender<u64>, rx: &mpmc::Receiver<u64>, n: u64) -> (Tally, Tally) {
-        let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
-        for _ in 0..n {
-            let ev = mpmc::Select::new()
+        send_recv_loop(n, |key| {
+            mpmc::Select::new()
                 .send(tx, key, |r| Ev::Sent(r.is_ok()))
                 .recv(rx, |r| Ev::Got(r.ok()))
-                .select();
-            if !take_ev(ev, &mut key, &mut sent, &mut got) {
-                break;
-            }
-        }
-        (sent, got)
+                .select()
+        })
     }
 }
 
@@ -226,62 +254,40 @@ impl SyncSel for OursMacro {
     type C = Ours;
     fn recv2(rx: [&mpmc::Receiver<u64>; 2], ends: u64) -> Tally {
         let [r0, r1] = rx;
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = mpmc::select! {
+        recv_loop(ends, || {
+            mpmc::select! {
                 recv(*r0) -> m => m.ok(),
                 recv(*r1) -> m => m.ok(),
-            };
-            if !t.take(v) {
-                break;
             }
-        }
-        t
+        })
     }
     fn recv4(rx: [&mpmc::Receiver<u64>; 4], ends: u64) -> Tally {
         let [r0, r1, r2, r3] = rx;
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = mpmc::select! {
+        recv_loop(ends, || {
+            mpmc::select! {
                 recv(*r0) -> m => m.ok(),
                 recv(*r1) -> m => m.ok(),
                 recv(*r2) -> m => m.ok(),
                 recv(*r3) -> m => m.ok(),
-            };
-            if !t.take(v) {
-                break;
             }
-        }
-        t
+        })
     }
     fn send2(tx: [&mpmc::Sender<u64>; 2], n: u64) -> Tally {
         let [t0, t1] = tx;
-        let mut t = Tally::default();
-        let mut key = 0;
-        while key < n {
-            let ok = mpmc::select! {
+        send_loop(n, |key| {
+            mpmc::select! {
                 send(*t0, key) -> r => r.is_ok(),
                 send(*t1, key) -> r => r.is_ok(),
-            };
-            if !t.take(ok.then_some(key)) {
-                break;
             }
-            key += 1;
-        }
-        t
+        })
     }
     fn send_recv(tx: &mpmc::Sender<u64>, rx: &mpmc::Receiver<u64>, n: u64) -> (Tally, Tally) {
-        let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
-        for _ in 0..n {
-            let ev = mpmc::select! {
+        send_recv_loop(n, |key| {
+            mpmc::select! {
                 send(*tx, key) -> r => Ev::Sent(r.is_ok()),
                 recv(*rx) -> m => Ev::Got(m.ok()),
-            };
-            if !take_ev(ev, &mut key, &mut sent, &mut got) {
-                break;
             }
-        }
-        (sent, got)
+        })
     }
 }
 
@@ -294,66 +300,44 @@ impl SyncSel for CrossbeamMacro {
     type C = Crossbeam;
     fn recv2(rx: [&crossbeam_channel::Receiver<u64>; 2], ends: u64) -> Tally {
         let [r0, r1] = rx;
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = crossbeam_channel::select! {
+        recv_loop(ends, || {
+            crossbeam_channel::select! {
                 recv(r0) -> m => m.ok(),
                 recv(r1) -> m => m.ok(),
-            };
-            if !t.take(v) {
-                break;
             }
-        }
-        t
+        })
     }
     fn recv4(rx: [&crossbeam_channel::Receiver<u64>; 4], ends: u64) -> Tally {
         let [r0, r1, r2, r3] = rx;
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = crossbeam_channel::select! {
+        recv_loop(ends, || {
+            crossbeam_channel::select! {
                 recv(r0) -> m => m.ok(),
                 recv(r1) -> m => m.ok(),
                 recv(r2) -> m => m.ok(),
                 recv(r3) -> m => m.ok(),
-            };
-            if !t.take(v) {
-                break;
             }
-        }
-        t
+        })
     }
     fn send2(tx: [&crossbeam_channel::Sender<u64>; 2], n: u64) -> Tally {
         let [t0, t1] = tx;
-        let mut t = Tally::default();
-        let mut key = 0;
-        while key < n {
-            let ok = crossbeam_channel::select! {
+        send_loop(n, |key| {
+            crossbeam_channel::select! {
                 send(t0, key) -> r => r.is_ok(),
                 send(t1, key) -> r => r.is_ok(),
-            };
-            if !t.take(ok.then_some(key)) {
-                break;
             }
-            key += 1;
-        }
-        t
+        })
     }
     fn send_recv(
         tx: &crossbeam_channel::Sender<u64>,
         rx: &crossbeam_channel::Receiver<u64>,
         n: u64,
     ) -> (Tally, Tally) {
-        let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
-        for _ in 0..n {
-            let ev = crossbeam_channel::select! {
+        send_recv_loop(n, |key| {
+            crossbeam_channel::select! {
                 send(tx, key) -> r => Ev::Sent(r.is_ok()),
                 recv(rx) -> m => Ev::Got(m.ok()),
-            };
-            if !take_ev(ev, &mut key, &mut sent, &mut got) {
-                break;
             }
-        }
-        (sent, got)
+        })
     }
 }
 
@@ -367,15 +351,11 @@ fn cb_recv_loop(rx: &[&crossbeam_channel::Receiver<u64>], ends: u64) -> Tally {
     for r in rx {
         sel.recv(r);
     }
-    let mut t = Tally::default();
-    while t.ends < ends {
+    recv_loop(ends, || {
         let op = sel.select();
         let i = op.index();
-        if !t.take(op.recv(rx[i]).ok()) {
-            break;
-        }
-    }
-    t
+        op.recv(rx[i]).ok()
+    })
 }
 
 impl SyncSel for CrossbeamSelect {
@@ -390,17 +370,11 @@ impl SyncSel for CrossbeamSelect {
         let mut sel = crossbeam_channel::Select::new();
         sel.send(tx[0]);
         sel.send(tx[1]);
-        let mut t = Tally::default();
-        let mut key = 0;
-        while key < n {
+        send_loop(n, |key| {
             let op = sel.select();
             let i = op.index();
-            if !t.take(op.send(tx[i], key).is_ok().then_some(key)) {
-                break;
-            }
-            key += 1;
-        }
-        t
+            op.send(tx[i], key).is_ok()
+        })
     }
     fn send_recv(
         tx: &crossbeam_channel::Sender<u64>,
@@ -410,19 +384,14 @@ impl SyncSel for CrossbeamSelect {
         let mut sel = crossbeam_channel::Select::new();
         let send_i = sel.send(tx);
         sel.recv(rx);
-        let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
-        for _ in 0..n {
+        send_recv_loop(n, |key| {
             let op = sel.select();
-            let ev = if op.index() == send_i {
+            if op.index() == send_i {
                 Ev::Sent(op.send(tx, key).is_ok())
             } else {
                 Ev::Got(op.recv(rx).ok())
-            };
-            if !take_ev(ev, &mut key, &mut sent, &mut got) {
-                break;
             }
-        }
-        (sent, got)
+        })
     }
 }
 
@@ -434,60 +403,38 @@ pub(crate) struct FlumeSelector;
 impl SyncSel for FlumeSelector {
     type C = Flume;
     fn recv2(rx: [&flume::Receiver<u64>; 2], ends: u64) -> Tally {
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = flume::Selector::new()
+        recv_loop(ends, || {
+            flume::Selector::new()
                 .recv(rx[0], |r| r.ok())
                 .recv(rx[1], |r| r.ok())
-                .wait();
-            if !t.take(v) {
-                break;
-            }
-        }
-        t
+                .wait()
+        })
     }
     fn recv4(rx: [&flume::Receiver<u64>; 4], ends: u64) -> Tally {
-        let mut t = Tally::default();
-        while t.ends < ends {
-            let v = flume::Selector::new()
+        recv_loop(ends, || {
+            flume::Selector::new()
                 .recv(rx[0], |r| r.ok())
                 .recv(rx[1], |r| r.ok())
                 .recv(rx[2], |r| r.ok())
                 .recv(rx[3], |r| r.ok())
-                .wait();
-            if !t.take(v) {
-                break;
-            }
-        }
-        t
+                .wait()
+        })
     }
     fn send2(tx: [&flume::Sender<u64>; 2], n: u64) -> Tally {
-        let mut t = Tally::default();
-        let mut key = 0;
-        while key < n {
-            let ok = flume::Selector::new()
+        send_loop(n, |key| {
+            flume::Selector::new()
                 .send(tx[0], key, |r| r.is_ok())
                 .send(tx[1], key, |r| r.is_ok())
-                .wait();
-            if !t.take(ok.then_some(key)) {
-                break;
-            }
-            key += 1;
-        }
-        t
+                .wait()
+        })
     }
     fn send_recv(tx: &flume::Sender<u64>, rx: &flume::Receiver<u64>, n: u64) -> (Tally, Tally) {
-        let (mut sent, mut got, mut key) = (Tally::default(), Tally::default(), 0);
-        for _ in 0..n {
-            let ev = flume::Selector::new()
+        send_recv_loop(n, |key| {
+            flume::Selector::new()
                 .send(tx, key, |r| Ev::Sent(r.is_ok()))
                 .recv(rx, |r| Ev::Got(r.ok()))
-                .wait();
-            if !take_ev(ev, &mut key, &mut sent, &mut got) {
-                break;
-            }
-        }
-        (sent, got)
+                .wait()
+        })
     }
 }
 
