@@ -60,7 +60,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::child::{self, run_peers};
 use oneshot_benches::harness::cli::Options;
 use oneshot_benches::harness::counting::{Allocated, Counting};
 use oneshot_benches::harness::cpu::process_cpu_time;
@@ -1047,11 +1047,13 @@ fn parent(o: &Options) -> ExitCode {
     for cell in &selected {
         let id = cell.id();
         let n = o.messages(cell.messages(), 100);
-        let mut results = peer_results(o, cell.peers(), |p| supports(cell, p));
         let cell_start = Instant::now();
-        run_rotated(&mut results, o.runs, |peer| {
-            spawn_run(&id, peer, n, cell.receivers, o.timeout)
-        });
+        let results = run_peers(
+            o,
+            cell.peers(),
+            |p| supports(cell, p),
+            |peer| spawn_run(&id, peer, n, cell.receivers, o.timeout),
+        );
         let mut line = format!("{id:<40} n={n:<7}");
         for (peer, r) in &results {
             let _ = write!(

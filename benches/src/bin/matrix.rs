@@ -59,7 +59,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oneshot::oneshot_reply;
-use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::child::{self, run_peers};
 use oneshot_benches::harness::cli::Options;
 use oneshot_benches::harness::cpu::process_cpu_time;
 use oneshot_benches::harness::message::{Big, Message};
@@ -838,11 +838,13 @@ fn parent(o: &Options) -> ExitCode {
     for case in &selected {
         let id = case.id();
         let n = o.messages(case.messages(), 100);
-        let mut cells = peer_results(o, case.peers(), |p| supports(case, p));
         let case_start = Instant::now();
-        run_rotated(&mut cells, o.runs, |peer| {
-            spawn_run(&id, peer, n, o.timeout)
-        });
+        let cells = run_peers(
+            o,
+            case.peers(),
+            |p| supports(case, p),
+            |peer| spawn_run(&id, peer, n, o.timeout),
+        );
         let mut line = format!("{id:<34} n={n:<7}");
         for (peer, cell) in &cells {
             let shown = match &cell.status {

@@ -63,7 +63,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use oneshot_benches::harness::child::{self, peer_results, run_rotated};
+use oneshot_benches::harness::child::{self, run_peers};
 use oneshot_benches::harness::cli::Options;
 use oneshot_benches::harness::counting::{self, Allocated, Counting};
 use oneshot_benches::harness::cpu::process_cpu_time;
@@ -308,6 +308,13 @@ fn channels<T, R>(cell: &Cell, make: fn(usize) -> Option<(T, R)>) -> Option<(Vec
     Some(chans.into_iter().unzip())
 }
 
+/// The two channels' ends of a `send+recv` cell: channel 0 selector →
+/// consumer, channel 1 producer → selector.
+fn two<T>(ends: Vec<T>) -> [T; 2] {
+    ends.try_into()
+        .unwrap_or_else(|_| unreachable!("send+recv has 2 channels"))
+}
+
 fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
     type C<S> = <S as SyncSel>::C;
     let (txs, rxs) = channels(cell, <C<S> as SyncChan>::make)?;
@@ -405,11 +412,7 @@ fn run_sync<S: SyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
             Some(check_same("send arms", sel.sent, got).map(|()| measured(start, &sel)))
         }
         Shape::SendRecv => {
-            // Channel 0: selector → consumer; channel 1: producer → selector.
-            let mut txs = txs.into_iter();
-            let mut rxs = rxs.into_iter();
-            let (tx_out, rx_out) = (txs.next().expect("2"), rxs.next().expect("2"));
-            let (tx_in, rx_in) = (txs.next().expect("2"), rxs.next().expect("2"));
+            let ([tx_out, tx_in], [rx_out, rx_in]) = (two(txs), two(rxs));
             let stop = Arc::new(AtomicBool::new(false));
             let ready = Arc::new(Barrier::new(4));
             let go = Arc::new(Barrier::new(4));
@@ -599,10 +602,7 @@ fn run_async<S: AsyncSel>(cell: &Cell, n: u64) -> Option<Outcome> {
             Some(check_same("send arms", sel.sent, got).map(|()| measured(start, &sel)))
         }
         Shape::SendRecv => {
-            let mut txs = txs.into_iter();
-            let mut rxs = rxs.into_iter();
-            let (tx_out, rx_out) = (txs.next().expect("2"), rxs.next().expect("2"));
-            let (tx_in, rx_in) = (txs.next().expect("2"), rxs.next().expect("2"));
+            let ([tx_out, tx_in], [rx_out, rx_in]) = (two(txs), two(rxs));
             let stop = Arc::new(AtomicBool::new(false));
             let consumer = {
                 let gate = gate.clone();
@@ -802,11 +802,13 @@ fn parent(o: &Options) -> ExitCode {
     for cell in &selected {
         let id = cell.id();
         let n = o.messages(cell.messages(), 200);
-        let mut results = peer_results(o, cell.peers(), |p| supports(cell, p));
         let cell_start = Instant::now();
-        run_rotated(&mut results, o.runs, |peer| {
-            spawn_run(&id, peer, n, o.timeout)
-        });
+        let results = run_peers(
+            o,
+            cell.peers(),
+            |p| supports(cell, p),
+            |peer| spawn_run(&id, peer, n, o.timeout),
+        );
         let mut line = format!("{id:<30} n={n:<6}");
         for (peer, r) in &results {
             let shown = match &r.status {

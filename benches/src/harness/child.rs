@@ -139,13 +139,17 @@ pub fn spawn_run<const K: usize>(
     }
 }
 
-/// The peers of one cell that `o` selects, "n/a" where `supports` says so.
-pub fn peer_results<R>(
+/// Runs the peers of one cell that `o` selects (`--peers`), each `o.runs`
+/// times, in a rotated order each run so no peer always goes first. A peer
+/// that `supports` rejects is "n/a" and never run; a peer's first failure
+/// becomes its status and ends its runs.
+pub fn run_peers<R>(
     o: &Options,
     peers: &[&'static str],
     supports: impl Fn(&str) -> bool,
+    mut spawn: impl FnMut(&str) -> Result<R, String>,
 ) -> Vec<(&'static str, Results<R>)> {
-    peers
+    let mut results: Vec<(&'static str, Results<R>)> = peers
         .iter()
         .copied()
         .filter(|p| o.wants_peer(p))
@@ -156,18 +160,8 @@ pub fn peer_results<R>(
             }
             (p, r)
         })
-        .collect()
-}
-
-/// Runs every peer of one cell `runs` times, the peers in a rotated order
-/// each run, so no peer always goes first. A peer's first failure becomes
-/// its status and ends its runs.
-pub fn run_rotated<R>(
-    results: &mut [(&'static str, Results<R>)],
-    runs: usize,
-    mut spawn: impl FnMut(&str) -> Result<R, String>,
-) {
-    for run in 0..runs {
+        .collect();
+    for run in 0..o.runs {
         for k in 0..results.len() {
             let i = (k + run) % results.len();
             let (peer, r) = &mut results[i];
@@ -180,4 +174,5 @@ pub fn run_rotated<R>(
             }
         }
     }
+    results
 }
