@@ -77,7 +77,7 @@ use crate::waiters::{backoff, SPINS, YIELDS};
 use crate::waiters::{park_while_waiting, Waiting};
 use crate::waiters::{Node, Record, Side, Waiters, Wake};
 #[cfg(any(feature = "std", feature = "async"))]
-use crate::waiters::{State, IDLE, WAITING, WOKEN};
+use crate::waiters::{State, DONE, IDLE, WAITING, WOKEN};
 
 /// The marker field of both handles: invariant in `T` (a
 /// `Sender<&'static str>` must not become a `Sender<&'a str>`), and owning
@@ -523,8 +523,44 @@ impl<T> Chan<T> {
     #[cold]
     #[inline(never)]
     fn recv_made_room(&self, msg: T) -> T {
-        self.waiters
-            .hold_during(msg, || self.waiters.notify_one(Side::Tx))
+        self.waiters.hold_during(msg, || self.room_made())
+    }
+
+    /// A receive made room and a sender may wait for it: the first waiting
+    /// sender that offers its message in its node gets it moved into that
+    /// room (its send completes: `DONE`, no retry), else it is woken to
+    /// retry. Wakes come after the lock; both run even if one panics.
+    fn room_made(&self) {
+        let (wake, done) = match &self.flavor {
+            Flavor::Array(array) => self
+                .waiters
+                .lock()
+                .complete_front_tx(|msg| array.send_held(msg).ok()),
+            Flavor::Zero(_) => (self.waiters.lock().pop_front(Side::Tx), None),
+        };
+        crate::waiters::both(
+            || {
+                if let Some(wake) = wake {
+                    wake.wake();
+                }
+            },
+            || {
+                if let Some(done) = done {
+                    self.finish_send(AfterSend::from(done));
+                }
+            },
+        );
+    }
+
+    /// Offers the held message in the registered `node`, for a receive that
+    /// makes room to move it into the queue (`room_made`). Not if the node
+    /// was woken meanwhile: the owner retries instead.
+    #[cfg(any(feature = "std", feature = "async"))]
+    fn offer(&self, node: Pin<&Node<T>>, held: &mut Held<T>) {
+        let mut locked = self.waiters.lock();
+        if locked.state(node) == WAITING {
+            locked.offer(node, held);
+        }
     }
 
     /// A receive found the queue empty (or busy, or disconnected): a message
@@ -738,14 +774,18 @@ impl<T> Chan<T> {
                 Err(Outcome::Disconnected) => return Err(Ended::Disconnected),
                 Err(Outcome::Idle | Outcome::Busy) => {}
             }
-            let before = if park_while_waiting(node, deadline, false) {
-                WOKEN
-            } else {
-                WAITING
-            };
+            // Offer the message: the receive that makes room completes
+            // this send itself (`room_made`), no retry needed.
+            self.offer(node, held);
+            park_while_waiting(node, deadline, false);
+            // Completed (`DONE`), woken to retry (`WOKEN`), or still waiting
+            // at the deadline (unlinked now): an offer not taken comes back.
+            let (state, _) = self.waiters.withdraw_into(Side::Tx, node, held);
+            if state == DONE {
+                return Ok(());
+            }
             match self.send_step(held) {
                 Ok(after) => {
-                    self.leave_after(Side::Tx, node, before);
                     self.finish_send(after);
                     return Ok(());
                 }
@@ -753,8 +793,10 @@ impl<T> Chan<T> {
                 Err(Outcome::Idle | Outcome::Busy) => {}
             }
             if expired(deadline) {
-                // Robbed at the deadline, or timed out: the guard leaves,
-                // passing on a wake-up we got.
+                if state == WOKEN {
+                    // Robbed at the deadline: the wake-up goes on (rule 5).
+                    self.waiters.notify_one(Side::Tx);
+                }
                 return Err(Ended::Timeout);
             }
         }
@@ -800,7 +842,7 @@ impl<T> Chan<T> {
                     return Ok(self.waiters.hold_during(msg, || {
                         self.waiters.depart(Side::Rx, node);
                         if wake_tx {
-                            self.waiters.notify_one(Side::Tx);
+                            self.room_made();
                         }
                     }));
                 }
@@ -817,7 +859,7 @@ impl<T> Chan<T> {
                     return Ok(self.waiters.hold_during(msg, || {
                         self.leave_after(Side::Rx, node, before);
                         if wake_tx {
-                            self.waiters.notify_one(Side::Tx);
+                            self.room_made();
                         }
                     }));
                 }
@@ -859,8 +901,29 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::poll_send(&self.waiters, node, held, cx);
         }
-        // One atomic: a woken re-poll that succeeds takes no lock.
-        let before = node.state();
+        // One atomic: a re-poll whose send a receiver completed takes no
+        // lock.
+        let mut before = node.state();
+        while !held.is_live() {
+            // Offered in our node by an earlier poll.
+            match before {
+                DONE => {
+                    // A receive moved it into the queue (`room_made`).
+                    self.waiters.depart_used(Side::Tx, node);
+                    return Poll::Ready(Ok(()));
+                }
+                WAITING => match self.keep_offer(node, cx) {
+                    true => return Poll::Pending,
+                    // The node moved on meanwhile: look again.
+                    false => before = node.state(),
+                },
+                _ => {
+                    // Woken to retry (no room was left for us, or the
+                    // channel disconnected): the message comes back.
+                    self.waiters.withdraw_into(Side::Tx, node, held);
+                }
+            }
+        }
         match self.send_step(held) {
             Ok(after) => {
                 self.leave_after(Side::Tx, node, before);
@@ -886,7 +949,44 @@ impl<T> Chan<T> {
                 self.waiters.depart(Side::Tx, node);
                 Poll::Ready(Err(SendError(held.take())))
             }
-            Err(Outcome::Idle | Outcome::Busy) => Poll::Pending,
+            Err(Outcome::Idle | Outcome::Busy) => {
+                // Registered and still no room: offer the message, so the
+                // receive that makes room completes this send at once.
+                self.offer(node, held);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// A pending send whose message is offered in its `node`: keeps the
+    /// registration, with this poll's waker. False if the node is no longer
+    /// waiting (completed or woken meanwhile: the caller looks again).
+    #[cfg(feature = "async")]
+    fn keep_offer(&self, node: Pin<&Node<T>>, cx: &mut Context<'_>) -> bool {
+        let mut waker = None;
+        loop {
+            let mut locked = self.waiters.lock();
+            if locked.state(node) != WAITING {
+                return false;
+            }
+            if locked.will_wake(node, cx.waker()) {
+                return true;
+            }
+            match waker.take() {
+                Some(waker) => {
+                    let replaced = locked.register(Side::Tx, node, Wake::Task(waker));
+                    drop(locked);
+                    // The replaced waker (user code) after the lock.
+                    drop(replaced);
+                    return true;
+                }
+                None => {
+                    drop(locked);
+                    // Clone (user code) with the lock released, then look
+                    // again.
+                    waker = Some(cx.waker().clone());
+                }
+            }
         }
     }
 
@@ -896,7 +996,13 @@ impl<T> Chan<T> {
         if let Flavor::Zero(_) = self.flavor {
             return zero::cancel_send(&self.waiters, node, held);
         }
-        self.waiters.depart(Side::Tx, node);
+        // Unlinks the node if it still waits and takes an offered message
+        // back; `DONE`: a receive completed the send.
+        let (state, _) = self.waiters.withdraw_into(Side::Tx, node, held);
+        if state == WOKEN {
+            // Woken, unused: pass it on (rule 5).
+            self.waiters.notify_one(Side::Tx);
+        }
         held.take_if_live()
     }
 
@@ -913,11 +1019,15 @@ impl<T> Chan<T> {
         // One atomic: a woken re-poll that finds its message takes no lock.
         let before = node.state();
         match self.recv_step() {
+            // The common case, an unregistered future that finds its
+            // message with no sender waiting: nothing to leave, nobody to
+            // wake, so no user code to hold the message across.
+            Ok((msg, false)) if before == IDLE => return Poll::Ready(Ok(msg)),
             Ok((msg, wake_tx)) => {
                 return Poll::Ready(Ok(self.waiters.hold_during(msg, || {
                     self.leave_after(Side::Rx, node, before);
                     if wake_tx {
-                        self.waiters.notify_one(Side::Tx);
+                        self.room_made();
                     }
                 })));
             }
@@ -934,7 +1044,7 @@ impl<T> Chan<T> {
             Ok((msg, wake_tx)) => Poll::Ready(Ok(self.waiters.hold_during(msg, || {
                 self.waiters.depart(Side::Rx, node);
                 if wake_tx {
-                    self.waiters.notify_one(Side::Tx);
+                    self.room_made();
                 }
             }))),
             Err(Outcome::Disconnected) => {

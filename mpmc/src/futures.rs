@@ -44,18 +44,18 @@ impl<H> Handle<'_, H> {
 /// send completed, or the message is dropped with the future.
 /// [`cancel`](Self::cancel) withdraws it and hands the message back instead.
 ///
-/// The exact rule, which matters on `bounded(0)`: **once a `SendFuture` has
-/// been polled and returned `Pending`, the send may complete without another
-/// poll.** On a rendezvous channel the message waits in the future's own node
-/// and a receiver takes it from there; the future only learns of it when it
-/// is polled next. So in a `select!` where a timeout branch wins, the losing
-/// send *may have happened*: do not resend on timeout blindly. Pin the
-/// future, and when you give up, ask [`cancel`](Self::cancel): `Some(msg)`
-/// means it was not sent (resend it or keep it), `None` means a receiver has
-/// it. Never lost, never delivered twice. (On `bounded(n >= 1)` and
-/// `unbounded` a pending send has not happened: the message stays in the
-/// future until a poll puts it in the channel; `cancel` then always returns
-/// it.)
+/// The exact rule, the same on every flavor: **once a `SendFuture` has been
+/// polled and returned `Pending`, the send may complete without another
+/// poll.** The message then waits in the future's own node: on `bounded(0)`
+/// a receiver takes it from there; on `bounded(n >= 1)` the receive that
+/// makes room moves it into the queue (so the send completes without a
+/// wake-up round trip); the future only learns of it when it is polled
+/// next. So in a `select!` where a timeout branch wins, the losing send *may
+/// have happened*: do not resend on timeout blindly. Pin the future, and
+/// when you give up, ask [`cancel`](Self::cancel): `Some(msg)` means it was
+/// not sent (resend it or keep it), `None` means it is in the channel (or a
+/// receiver has it). Never lost, never delivered twice. (`unbounded` sends
+/// never wait.)
 ///
 /// ```
 /// use std::future::Future;

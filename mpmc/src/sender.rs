@@ -234,9 +234,11 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Dropping the future never sends half a message: either the send had
-    /// completed, or the message is dropped with the future.
+    /// completed, or the message is dropped with the future. Once it returned
+    /// `Pending`, the send may complete without another poll (a receive that
+    /// makes room moves the waiting message in; see [`SendFuture`]).
     /// [`SendFuture::cancel`] withdraws a pending send and hands the message
-    /// back instead. Timeouts are the caller's runtime's:
+    /// back instead, or says it was sent. Timeouts are the caller's runtime's:
     /// `tokio::time::timeout(d, tx.send_async(msg))` is correct (on timeout the
     /// message is dropped with the future; use `cancel` to keep it).
     ///

@@ -1093,6 +1093,40 @@ impl<T> Locked<'_, T> {
         wake
     }
 
+    /// The ring's receive that made room: the first usable waiting sender
+    /// (see `first_usable`) is unlinked; if it offers its message in its
+    /// node (`Chan::offer`), `put` may move that message into the queue
+    /// (the room just made), and the node is then `DONE`: its send is
+    /// complete. Otherwise it is `WOKEN` and retries. Returns its wake-up
+    /// (fire it after the lock) and what `put` returned. `put` must run no
+    /// user code (it runs under the lock).
+    pub(crate) fn complete_front_tx<R>(
+        &mut self,
+        put: impl FnOnce(&mut Held<T>) -> Option<R>,
+    ) -> (Option<Wake>, Option<R>) {
+        let node = self.first_usable(Side::Tx);
+        if node.is_null() {
+            return (None, None);
+        }
+        // SAFETY: the lock is held and `node` is linked (usable), so alive;
+        // an offered message is the node's, reached only under the lock.
+        let (done, wake) = unsafe {
+            let done = (*node).with(|n| {
+                if n.msg.is_live() {
+                    put(&mut n.msg)
+                } else {
+                    None
+                }
+            });
+            self.guard.tx.unlink(node);
+            (done, (*node).with(|n| n.wake.take()))
+        };
+        self.publish_len(Side::Tx);
+        // Our last access to the node.
+        Self::set_state(node, if done.is_some() { DONE } else { WOKEN });
+        (wake, done)
+    }
+
     /// Whether the first waiting receiver is a blocked thread (which may be
     /// handed a message directly).
     pub(crate) fn front_rx_is_thread(&self) -> bool {
