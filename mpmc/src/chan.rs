@@ -20,6 +20,18 @@
 //! A waiting operation is always: try the step; if it cannot proceed,
 //! register a node (see `waiters.rs`), issue the registrant's barrier, try the
 //! step again, and only then park (a thread) or return `Pending` (a task).
+//!
+//! A waiting ring sender then **offers** its message: it moves it into its
+//! node (`offer`, under the lock, only while the node still waits). The
+//! receive that makes room completes that send itself (`room_made`): under
+//! the lock it moves the offered message into the slot it just freed (a
+//! plain ring send, no user code), marks the node `DONE` and wakes the
+//! sender, which finds its send done with one atomic load — no retry, no
+//! second claim, one wake-up round trip instead of two. If the room was
+//! taken by another send meanwhile, the sender is woken (`WOKEN`) and takes
+//! its message back to retry. So, as on the rendezvous, a pending send may
+//! complete without another poll (`SendFuture::cancel` says whether it did),
+//! and a cancelled one gets its message back from its node.
 //! Every step that makes progress possible for the other side — a publish, a
 //! release — is followed by the publisher's barrier and a check of the other
 //! side's list, which wakes its first waiter. A woken waiter tries again; one

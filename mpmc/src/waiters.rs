@@ -24,7 +24,7 @@
 //! | `IDLE`    | no     | the owner: new, or it left (unlinked itself or used a wake)|
 //! | `WAITING` | yes    | the owner, under the lock, as it links the node           |
 //! | `WOKEN`   | no     | a notifier, under the lock: it unlinked the node and took its wake-up; the owner retries |
-//! | `DONE`    | no     | a rendezvous peer, under the lock: the node's message moved (`flavor/zero.rs`) |
+//! | `DONE`    | no     | a peer, under the lock: the node's message moved — taken by a rendezvous receiver (`flavor/zero.rs`), or moved into the ring by the receive that made room (`Locked::complete_front_tx`) |
 //!
 //! Only the owner moves a node out of `IDLE`, `WOKEN` or `DONE`; only a
 //! notifier (or the owner, unlinking) moves it out of `WAITING`. The notifier's
@@ -163,7 +163,7 @@ pub(crate) const IDLE: State = 0;
 pub(crate) const WAITING: State = 1;
 /// Unlinked by a notifier, which took its wake-up; the owner retries.
 pub(crate) const WOKEN: State = 2;
-/// Rendezvous: unlinked by a peer that moved the node's message.
+/// Unlinked by a peer that moved the node's message: the send completed.
 pub(crate) const DONE: State = 3;
 
 /// How to wake the owner of a node.
