@@ -61,7 +61,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oneshot_benches::harness::child::{self, run_peers};
-use oneshot_benches::harness::cli::Options;
+use oneshot_benches::harness::cli::{Options, Quick};
 use oneshot_benches::harness::counting::{Allocated, Counting};
 use oneshot_benches::harness::cpu::process_cpu_time;
 use oneshot_benches::harness::report::{
@@ -572,14 +572,14 @@ type Row = (Cell, u64, Vec<(&'static str, Results)>);
 
 /// `--quick`, the CI smoke: every cell once, at a twentieth of the messages
 /// (a few seconds in all); a later `--runs` or `--timeout` still counts.
-fn quick(o: &mut Options) {
-    o.runs = 1;
-    o.scale = 0.05;
-    o.timeout = Duration::from_secs(10);
-}
+const QUICK: Quick = Quick {
+    runs: 1,
+    scale: 0.05,
+    timeout: Duration::from_secs(10),
+};
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let o = Options::parse(args, Duration::from_secs(20), Some(quick), true)?;
+    let o = Options::parse(args, Duration::from_secs(20), Some(QUICK), true)?;
     if o.runs == 0 {
         return Err("--runs must be at least 1".to_owned());
     }

@@ -64,7 +64,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oneshot_benches::harness::child::{self, run_peers};
-use oneshot_benches::harness::cli::Options;
+use oneshot_benches::harness::cli::{Options, Quick};
 use oneshot_benches::harness::counting::{self, Allocated, Counting};
 use oneshot_benches::harness::cpu::process_cpu_time;
 use oneshot_benches::harness::report::{
@@ -738,16 +738,16 @@ type Row = (Cell, u64, Vec<(&'static str, Results)>);
 /// `--quick`, the CI smoke: one run of each cell at 2 % of the messages, no
 /// current-thread cells; well under 20 s on 2 CPUs. It wins over `--runs`,
 /// `--scale` and `--timeout` wherever it stands.
-fn quick(o: &mut Options) {
-    o.runs = 1;
-    o.scale = 0.02;
-    o.timeout = Duration::from_secs(3);
-}
+const QUICK: Quick = Quick {
+    runs: 1,
+    scale: 0.02,
+    timeout: Duration::from_secs(3),
+};
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::parse(args, Duration::from_secs(10), Some(quick), true)?;
+    let mut o = Options::parse(args, Duration::from_secs(10), Some(QUICK), true)?;
     if o.quick {
-        quick(&mut o);
+        o.apply(QUICK);
     }
     Ok(o)
 }

@@ -9,6 +9,14 @@
 
 use std::time::Duration;
 
+/// What `--quick` (a binary's CI smoke) sets.
+#[derive(Debug, Clone, Copy)]
+pub struct Quick {
+    pub runs: usize,
+    pub scale: f64,
+    pub timeout: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub runs: usize,
@@ -24,12 +32,12 @@ pub struct Options {
 impl Options {
     /// Parses `args`, with the defaults (5 runs, scale 1) and `timeout`.
     /// `quick`: whether the binary takes `--quick`, and what it sets, where
-    /// it stands on the line (a later `--runs` still counts); `markdown`:
-    /// whether it takes `--markdown FILE`.
+    /// it stands on the line (a later `--runs` still counts; see
+    /// [`Options::apply`]); `markdown`: whether it takes `--markdown FILE`.
     pub fn parse(
         args: &[String],
         timeout: Duration,
-        quick: Option<fn(&mut Options)>,
+        quick: Option<Quick>,
         markdown: bool,
     ) -> Result<Options, String> {
         let mut o = Options {
@@ -50,9 +58,9 @@ impl Options {
                 ("--scale", _) => {
                     o.scale = value()?.parse().map_err(|e| format!("--scale: {e}"))?
                 }
-                ("--quick", Some(set)) => {
+                ("--quick", Some(q)) => {
                     o.quick = true;
-                    set(&mut o);
+                    o.apply(q);
                 }
                 ("--filter", _) => o.filter.push(value()?),
                 ("--peers", _) => o.peers = Some(value()?.split(',').map(str::to_owned).collect()),
@@ -67,6 +75,13 @@ impl Options {
             }
         }
         Ok(o)
+    }
+
+    /// Sets what `q` sets.
+    pub fn apply(&mut self, q: Quick) {
+        self.runs = q.runs;
+        self.scale = q.scale;
+        self.timeout = q.timeout;
     }
 
     /// Whether `--filter` selects the cell `id` (any of them, or none
