@@ -268,8 +268,8 @@ fn ring_race_round(side: RaceSide, rng: &mut Rng, max_delay: usize) {
             let mut sel_a = mpmc::Select::new().send(&tx, ledger.msg(1), |r| r.is_ok());
             let mut sel_b = mpmc::Select::new().send(&tx, ledger.msg(2), |r| r.is_ok());
             {
-                let mut first = pin!(sel_a.select_async());
-                let mut second = pin!(sel_b.select_async());
+                let mut first = Box::pin(sel_a.select_async());
+                let mut second = Box::pin(sel_b.select_async());
                 assert!(poll_pinned(first.as_mut(), &absorb.waker()).is_pending());
                 assert!(poll_pinned(second.as_mut(), &hostile.waker()).is_pending());
                 received.push(rx.try_recv().unwrap().id()); // wakes `first`
