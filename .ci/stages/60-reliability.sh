@@ -154,7 +154,7 @@ if $have_valgrind; then
         t0=$SECONDS
         vlog=$(mktemp)
         rc=0
-        ONESHOT_REGRESS_ITERS=200 MPMC_STRESS_SECS=5 SELECT_STRESS_ROUNDS=1 BROADCAST_STRESS_SECS=1 \
+        ONESHOT_REGRESS_ITERS=200 MPMC_STRESS_SECS=5 SELECT_STRESS_ROUNDS=1 SELECT_STRESS_MESSAGES=20 BROADCAST_STRESS_SECS=1 \
             valgrind --quiet --error-exitcode=1 \
             --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
             "$bin" --test-threads=2 "${args[@]}" >"$vlog" 2>&1 || rc=$?

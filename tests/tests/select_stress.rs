@@ -5,7 +5,9 @@
 //! completed per select. The shape of flume#135 (MPMC selection in a loop
 //! from several threads lost messages there).
 //!
-//! Duration: `SELECT_STRESS_ROUNDS` rounds (default 3; 1 under Miri).
+//! Duration: `SELECT_STRESS_ROUNDS` rounds (default 3; 1 under Miri) of
+//! `SELECT_STRESS_MESSAGES` messages per producer (default 3,000 in release,
+//! 500 in debug, 20 under Miri).
 
 #![cfg(not(loom))]
 
@@ -15,9 +17,17 @@ use std::thread;
 use std::time::Duration;
 
 use mpmc::{Receiver, Select, Sender};
+use oneshot_tests::Watchdog;
 
-/// Messages per producer per round.
+/// Messages per producer per round: `SELECT_STRESS_MESSAGES` if set (the
+/// valgrind run sets it small), else a default by build.
 fn per_producer() -> u64 {
+    if let Some(n) = std::env::var("SELECT_STRESS_MESSAGES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        return n;
+    }
     if cfg!(miri) {
         20
     } else if cfg!(debug_assertions) {
@@ -32,6 +42,16 @@ fn rounds() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(if cfg!(miri) { 1 } else { 3 })
+}
+
+/// A round that has not finished after this long has lost a wake-up (a
+/// round takes well under a second natively, a few under valgrind): the
+/// watchdog aborts the process with the test's name instead of hanging CI.
+const ROUND_LIMIT: Duration = Duration::from_secs(300);
+
+/// Arms the watchdog of one round (not under Miri, whose clock is virtual).
+fn watchdog(name: &str) -> Option<Watchdog> {
+    (!cfg!(miri)).then(|| Watchdog::new(name, ROUND_LIMIT))
 }
 
 /// One message: which producer, which sequence number.
@@ -77,6 +97,7 @@ fn consume(rxs: Vec<Receiver<Msg>>, mode: usize, ledger: Arc<Mutex<Vec<Msg>>>) {
 #[test]
 fn select_receivers_in_a_loop_lose_and_duplicate_nothing() {
     for _ in 0..rounds() {
+        let _watchdog = watchdog("select_receivers_in_a_loop_lose_and_duplicate_nothing");
         let chans = channels();
         let ledger = Arc::new(Mutex::new(Vec::new()));
         let mut handles = Vec::new();
@@ -111,6 +132,7 @@ fn select_receivers_in_a_loop_lose_and_duplicate_nothing() {
 #[test]
 fn select_senders_offer_each_message_on_two_channels_exactly_once() {
     for _ in 0..rounds() {
+        let _watchdog = watchdog("select_senders_offer_each_message_on_two_channels_exactly_once");
         // A rendezvous and a one-slot ring: each producer offers each message
         // on both at once; it must arrive on exactly one of them.
         let (tx0, rx0) = mpmc::bounded::<Msg>(0);
@@ -183,6 +205,8 @@ fn select_senders_offer_each_message_on_two_channels_exactly_once() {
 #[test]
 fn select_over_broadcast_and_queue_receivers_sees_every_message_once() {
     for _ in 0..rounds() {
+        let _watchdog =
+            watchdog("select_over_broadcast_and_queue_receivers_sees_every_message_once");
         let n = per_producer();
         let (news_tx, news) = mpmc::broadcast::channel::<u64>(4);
         let (jobs_tx, jobs) = mpmc::bounded::<u64>(2);
