@@ -150,6 +150,13 @@ if $have_valgrind; then
         # (its `recv_timeout(0)` must see no message yet); under valgrind the
         # send can come first. It runs natively and under ThreadSanitizer.
         [[ $name == runtimes-* ]] && args+=(--skip awaited_then_blocking_receive_on_the_blocking_pool)
+        # Its MPMC loop (three consumers, one of them polling with 50 us
+        # select timeouts) takes 1 s to over 1,000 s under valgrind's
+        # serialised scheduling, even at 20 messages (unexplained, see
+        # RELIABILITY.md, "mpmc::Select"); it runs natively (stages 20 and
+        # 60), under ThreadSanitizer and under Miri. The other two ledgers
+        # run here.
+        [[ $name == select_stress-* ]] && args+=(--skip select_receivers_in_a_loop)
         echo "--- valgrind $name ${args[*]}"
         t0=$SECONDS
         vlog=$(mktemp)
