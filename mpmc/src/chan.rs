@@ -1099,30 +1099,7 @@ impl<T> Chan<T> {
     /// Polls the `closed()` future: ready once the channel is disconnected.
     #[cfg(feature = "async")]
     pub(crate) fn poll_closed(&self, node: Pin<&Node<T>>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut waker = None;
-        loop {
-            let mut locked = self.waiters.lock();
-            if locked.is_disconnected() {
-                drop(locked);
-                self.waiters.depart_used(Side::Closed, node);
-                return Poll::Ready(());
-            }
-            if locked.will_wake(node, cx.waker()) {
-                return Poll::Pending;
-            }
-            match waker.take() {
-                Some(waker) => {
-                    let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
-                    drop(locked);
-                    drop(replaced);
-                    return Poll::Pending;
-                }
-                None => {
-                    drop(locked);
-                    waker = Some(cx.waker().clone());
-                }
-            }
-        }
+        self.waiters.poll_closed(node, cx)
     }
 
     /// A pending `closed()` future is dropped.

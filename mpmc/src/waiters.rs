@@ -830,6 +830,47 @@ impl<T> Waiters<T> {
         len.load(Ordering::Relaxed) != 0
     }
 
+    /// Polls a `closed()` future (the queue channels' and broadcast's):
+    /// ready once the lists are disconnected; otherwise registers `node` in
+    /// `Closed`, or keeps a registration whose waker wakes the same task.
+    /// The waker is cloned (user code) with the lock released, and a
+    /// replaced one dropped after it.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_closed(
+        &self,
+        node: Pin<&Node<T>>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        let mut waker = None;
+        loop {
+            let mut locked = self.lock();
+            if locked.is_disconnected() {
+                drop(locked);
+                // Woken by the disconnection, or registered and then
+                // disconnected: nothing to pass on (every `closed()` is woken).
+                self.depart_used(Side::Closed, node);
+                return core::task::Poll::Ready(());
+            }
+            if locked.will_wake(node, cx.waker()) {
+                return core::task::Poll::Pending;
+            }
+            match waker.take() {
+                Some(waker) => {
+                    let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
+                    drop(locked);
+                    drop(replaced);
+                    return core::task::Poll::Pending;
+                }
+                None => {
+                    drop(locked);
+                    // Look again after the clone: the channel may have
+                    // disconnected meanwhile.
+                    waker = Some(cx.waker().clone());
+                }
+            }
+        }
+    }
+
     /// Wakes the first waiter of `side`, if any.
     pub(crate) fn notify_one(&self, side: Side) {
         let wake = self.lock().pop_front(side);

@@ -304,36 +304,7 @@ impl<T> Future for Closed<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: `node` is structurally pinned (never moved out).
         let node = unsafe { self.as_ref().map_unchecked(|this| &this.node) };
-        let waiters = &self.sender.shared().waiters;
-        let mut waker = None;
-        loop {
-            let mut locked = waiters.lock();
-            if locked.is_disconnected() {
-                drop(locked);
-                // Woken by the close, or registered and then closed: either
-                // way, nothing to pass on (every `closed()` is woken).
-                let _: State = waiters.depart_used(Side::Closed, node);
-                return Poll::Ready(());
-            }
-            if locked.will_wake(node, cx.waker()) {
-                return Poll::Pending;
-            }
-            match waker.take() {
-                Some(waker) => {
-                    let replaced = locked.register(Side::Closed, node, Wake::Task(waker));
-                    drop(locked);
-                    // The replaced waker (user code) is dropped after the lock.
-                    drop(replaced);
-                    return Poll::Pending;
-                }
-                None => {
-                    drop(locked);
-                    // The waker's clone (user code) runs with no lock held;
-                    // then look again, since the channel may have closed.
-                    waker = Some(cx.waker().clone());
-                }
-            }
-        }
+        self.sender.shared().waiters.poll_closed(node, cx)
     }
 }
 
