@@ -30,7 +30,8 @@
 //!   has a short lock of its own, never held while user code runs).
 //! * Cancellation is exact: a pending [`RecvFuture`] takes a message only in
 //!   the poll that returns it; a dropped [`SendFuture`] never sends half a
-//!   message, and [`SendFuture::cancel`] hands the message back.
+//!   message, and [`SendFuture::cancel`] hands the message back (or says
+//!   the send completed while pending: a receive that made room took it).
 //!
 //! **Why this one.** Every wait has both forms on the same handles, used at
 //! once from threads and tasks (crossbeam-channel and std have no async;
